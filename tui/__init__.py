@@ -1,0 +1,3 @@
+"""onduty: the on-call console."""
+
+__version__ = "0.1.0"
