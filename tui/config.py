@@ -102,6 +102,7 @@ class Config:
     incident_store: Path = field(default_factory=lambda: data_dir() / "incidents.sqlite3")
     bell: bool = True
     path: Path | None = None
+    keys: tuple[tuple[str, str], ...] = ()
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -252,7 +253,7 @@ class _Validator:
     # -- the model
 
     def config(self, raw: Mapping[str, Any]) -> Config:
-        self.check_keys(raw, {"environments", "runbooks", "incidents", "bell"}, "")
+        self.check_keys(raw, {"environments", "runbooks", "incidents", "bell", "keys"}, "")
         envs_raw = self.table(raw.get("environments", {}), "environments")
         environments = tuple(
             self.environment(name, self.table(body, f"environments.{name}"))
@@ -274,7 +275,11 @@ class _Validator:
             else data_dir() / "incidents.sqlite3"
         )
         bell = self.boolean(raw.get("bell", True), "bell")
-        return Config(environments, runbook_paths, store, bell, self.path)
+        keys = tuple(
+            (binding_id, self.string(key, f"keys.{binding_id}"))
+            for binding_id, key in self.table(raw.get("keys", {}), "keys").items()
+        )
+        return Config(environments, runbook_paths, store, bell, self.path, keys)
 
     def environment(self, name: str, body: Mapping[str, Any]) -> Environment:
         where = f"environments.{name}"

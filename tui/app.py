@@ -1,0 +1,289 @@
+"""OnDutyApp: the only place that knows engines, screens and widgets together.
+
+Engines call back on the event loop with immutable results; the app keeps the latest of
+each and publishes it on a Signal; the screen that is shown routes it to its panes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import selectors
+import signal
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual._xterm_parser import XTermParser
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.drivers.linux_driver import LinuxDriver
+from textual.screen import Screen
+from textual.signal import Signal
+
+from screens.dashboard import DashboardScreen
+from screens.environment import EnvironmentSwitcher
+from screens.keys import KeysScreen
+from screens.panes import DatabaseScreen, HealthScreen, IncidentScreen, LogsScreen
+from themes import DEFAULT_THEME, STYLESHEET, THEMES
+from tui.config import Config, Environment
+from tui.engines import Engines
+from tui.paths import state_path
+from tui.state import load_state, save_state
+
+PANES = ("dashboard", "health", "logs", "database", "incident")
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """What the status bar shows on every screen."""
+
+    environment: str
+    environment_count: int
+    incident: str
+    errors: tuple[str, ...]
+
+
+class HangupSafeDriver(LinuxDriver):
+    """Textual's Linux driver, but end-of-file or a hung-up terminal ends the app.
+
+    Textual's input thread loops forever when stdin reaches EOF (a busy spin) and panics
+    on EIO when the SSH link drops. Here either one asks the app to exit cleanly.
+    """
+
+    def run_input_thread(self) -> None:
+        parser = XTermParser(self._debug)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.fileno, selectors.EVENT_READ)
+            while not self.exit_event.is_set():
+                for _key, _mask in selector.select(0.1):
+                    try:
+                        data = os.read(self.fileno, 4096)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self._app.call_from_thread(self._app.input_closed)
+                        return
+                    for event in parser.feed(decoder.decode(data)):
+                        self.process_message(event)
+                for event in parser.tick():
+                    self.process_message(event)
+
+
+class OnDutyApp(App[int]):
+    """The on-call console."""
+
+    TITLE = "onduty"
+    CSS_PATH = STYLESHEET
+    MODES = {
+        "dashboard": DashboardScreen,
+        "health": HealthScreen,
+        "logs": LogsScreen,
+        "database": DatabaseScreen,
+        "incident": IncidentScreen,
+    }
+    DEFAULT_MODE = "dashboard"
+    BINDINGS = [
+        Binding("1", "go('dashboard')", "Dashboard", id="go.dashboard"),
+        Binding("2", "go('health')", "Health", id="go.health"),
+        Binding("3", "go('logs')", "Logs", id="go.logs"),
+        Binding("4", "go('database')", "Database", id="go.database"),
+        Binding("5", "go('incident')", "Incident", id="go.incident"),
+        Binding("exclamation_mark", "go('incident')", "Incident", id="incident.open"),
+        Binding("e", "switch_environment", "Environment", id="environment.switch"),
+        Binding("question_mark", "show_keys", "Keys", id="help.keys"),
+        Binding("full_stop", "note", "Note", id="incident.note"),
+        Binding("q", "request_quit", "Quit", id="app.quit"),
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        environment: str | None = None,
+        read_only: bool = False,
+        state_file: Path | None = None,
+        engines: bool = True,
+        demo: Any = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.read_only = read_only
+        self.demo = demo
+        self._state_file = state_file or state_path()
+        self._state = load_state(self._state_file)
+        names = [env.name for env in config.environments]
+        remembered = self._state.get("environment")
+        self.environment_name = environment or (
+            remembered if remembered in names else (names[0] if names else "")
+        )
+        self.problems: dict[str, str] = {}
+        self.status_changed: Signal[StatusInfo] = Signal(self, "status")
+        self.health_changed: Signal[Any] = Signal(self, "health")
+        self.logs_changed: Signal[Any] = Signal(self, "logs")
+        self.db_changed: Signal[Any] = Signal(self, "db")
+        self.engines = Engines(self) if engines else None
+        if config.keys:
+            self.set_keymap(dict(config.keys))
+        for theme in THEMES:
+            self.register_theme(theme)
+        wanted = self._state.get("theme", DEFAULT_THEME)
+        self._unknown_theme = wanted if wanted not in self.available_themes else None
+        self.theme = DEFAULT_THEME if self._unknown_theme else wanted
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def environment(self) -> Environment | None:
+        for env in self.config.environments:
+            if env.name == self.environment_name:
+                return env
+        return None
+
+    def status_info(self) -> StatusInfo:
+        errors = tuple(f"{pane}: {text}" for pane, text in sorted(self.problems.items()))
+        return StatusInfo(self.environment_name, len(self.config.environments), "", errors)
+
+    def health_states(self) -> Any:
+        return self.engines.health_states() if self.engines else ()
+
+    def log_view(self) -> Any:
+        return self.engines.log_view() if self.engines else None
+
+    def db_snapshot(self) -> Any:
+        return self.engines.db_snapshot() if self.engines else None
+
+    def set_problem(self, pane: str, text: str | None) -> None:
+        """Mark ``pane`` in error (shown in the status bar) or clear it."""
+        if text:
+            if self.problems.get(pane) == text:
+                return
+            self.problems[pane] = text
+        elif self.problems.pop(pane, None) is None:
+            return
+        self.status_changed.publish(self.status_info())
+
+    # ------------------------------------------------------------------ life cycle
+
+    def on_mount(self) -> None:
+        if self._unknown_theme:
+            self.notify(f"Theme {self._unknown_theme!r} is unknown; using {DEFAULT_THEME}.",
+                        severity="warning")
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._on_terminate_signal, signum)
+        if self.engines:
+            self.call_after_refresh(self.engines.start)
+
+    async def on_unmount(self) -> None:
+        if self.engines:
+            await self.engines.stop()
+
+    def _on_terminate_signal(self, signum: int) -> None:
+        """SIGHUP (the SSH link dropped) or SIGTERM: stop children, flush, restore, exit."""
+        if self.engines:
+            self.engines.kill_children()
+        self.exit(128 + signum)
+
+    def input_closed(self) -> None:
+        """Standard input reached end-of-file or the terminal hung up: exit, do not spin."""
+        if self.engines:
+            self.engines.kill_children()
+        self.exit(0)
+
+    def watch_theme(self, theme: str) -> None:
+        if self._state.get("theme") != theme:
+            self._state["theme"] = theme
+            save_state(self._state_file, self._state)
+
+    def screen_shown(self, screen: Screen[Any]) -> None:
+        """A console screen came to the front: engines may poll faster or slower."""
+        if self.engines:
+            self.engines.screen_shown(getattr(screen, "PANE_NAME", ""))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_go(self, pane: str) -> None:
+        if pane in PANES and self.current_mode != pane:
+            self.switch_mode(pane)
+
+    def action_show_keys(self) -> None:
+        self.push_screen(KeysScreen(self.screen.active_bindings))
+
+    def action_switch_environment(self) -> None:
+        names = [env.name for env in self.config.environments]
+        if len(names) < 2:
+            self.notify("Only one environment is configured.", timeout=3)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and name != self.environment_name:
+                self.select_environment(name)
+
+        self.push_screen(EnvironmentSwitcher(names, self.environment_name), chosen)
+
+    def select_environment(self, name: str) -> None:
+        self.environment_name = name
+        self._state["environment"] = name
+        save_state(self._state_file, self._state)
+        if self.engines:
+            self.engines.environment_changed()
+        self.status_changed.publish(self.status_info())
+
+    def action_note(self) -> None:
+        self.notify("No incident is open: notes belong to an incident.", timeout=3)
+
+    def action_request_quit(self) -> None:
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane in PANES:
+            yield SystemCommand(f"go: {pane}", f"Show the {pane} screen", lambda p=pane: self.action_go(p))
+        for env in self.config.environments:
+            yield SystemCommand(
+                f"environment: {env.name}",
+                f"Show the {env.name} environment",
+                lambda n=env.name: self.select_environment(n),
+            )
+        for theme in THEMES:
+            yield SystemCommand(
+                f"theme: {theme.name}", "Use this theme (remembered)",
+                lambda t=theme.name: setattr(self, "theme", t),
+            )
+
+
+def create_app(
+    config: Config,
+    *,
+    environment: str | None = None,
+    read_only: bool = False,
+    state_file: Path | None = None,
+    engines: bool = True,
+    demo: Any = None,
+) -> OnDutyApp:
+    """The one app factory, shared by the CLI and the tests so both run the real wiring."""
+    return OnDutyApp(
+        config,
+        environment=environment,
+        read_only=read_only,
+        state_file=state_file,
+        engines=engines,
+        demo=demo,
+    )
+
+
+def run_console(
+    config: Config, *, environment: str | None = None, read_only: bool = False, demo: Any = None
+) -> int:
+    """Run the console full screen until the user quits; returns the exit status."""
+    app = create_app(config, environment=environment, read_only=read_only, demo=demo)
+    if sys.platform != "win32":
+        app.driver_class = HangupSafeDriver
+    code = app.run()
+    return int(code or 0)
