@@ -8,6 +8,7 @@ Every error the user can fix is one line on stderr and exit status 2, never a tr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from tui import __version__
 from tui.errors import OnDutyError
 
 USAGE_ERROR = 2
+# Subcommands that parse their own arguments (and print their own --help).
+_PASS_THROUGH = ("secret", "incident")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,11 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     incident = sub.add_parser(
         "incident",
         help="list, show, export or resume incidents",
-        description="Incidents recorded by onduty: list, show ID, export ID (post-mortem "
-        "Markdown), resume ID.",
+        description="Incidents recorded by onduty: list, show ID, export ID [--output FILE] "
+        "(post-mortem Markdown), resume ID.",
+        add_help=False,
     )
-    incident.add_argument("action", choices=["list", "show", "export", "resume"])
-    incident.add_argument("id", nargs="?")
+    incident.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     sub.add_parser(
         "doctor",
@@ -109,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args, extra = parser.parse_known_args(args_list)
-    if args.command == "secret":
+    if args.command in _PASS_THROUGH:
         args.args = [*extra, *args.args]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -120,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `onduty check | head`: the reader left; say nothing more.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream
+        return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -128,6 +135,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.secret_cli import run_secret
 
         return run_secret(list(args.args))
+    if command == "incident":
+        from tui.incidents.cli import run_incident
+
+        return run_incident(list(args.args), store_path=_load(args).incident_store)
     if command == "doctor":
         from tui.doctor import run_doctor
 
@@ -136,13 +147,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check(args)
     if command == "demo":
         return _demo(args)
-    if command in ("runbook", "incident"):
-        issue = {"runbook": 8, "incident": 9}[command]
-        print(
-            f"onduty {command} {args.action}: not available in this version yet "
-            f"(tracked in issue {issue})",
-            file=sys.stderr,
-        )
+    if command == "runbook":
+        print(f"onduty runbook {args.action}: not available in this version yet "
+              "(tracked in issue 8)", file=sys.stderr)
         return USAGE_ERROR
     return _console(args)
 
@@ -166,9 +173,15 @@ def _check(args: argparse.Namespace) -> int:
     from tui.health.check import run_check
 
     config = Config() if args.urls else _load(args)
+
+    async def token(name: str) -> str | None:
+        from tui.secrets import SecretStore  # only when an endpoint needs a credential
+
+        return (await SecretStore().get(name)).value
+
     return asyncio.run(
         run_check(config, env=args.check_env, urls=list(args.urls), as_json=args.json,
-                  out=sys.stdout)
+                  out=sys.stdout, resolve_token=token)
     )
 
 
