@@ -12,14 +12,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tui import __version__
 from tui.errors import OnDutyError
 
+if TYPE_CHECKING:
+    from tui.config import Config
+
 USAGE_ERROR = 2
 # Subcommands that parse their own arguments (and print their own --help).
-_PASS_THROUGH = ("secret", "incident")
+_PASS_THROUGH = ("secret", "incident", "runbook")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,10 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="read Markdown runbooks as procedures",
         description="Import Markdown runbooks: `lint FILE|DIR` prints what was understood, "
         "`show FILE [PROCEDURE]` prints a procedure as a checklist.",
+        add_help=False,
     )
-    runbook.add_argument("action", choices=["lint", "show"])
-    runbook.add_argument("target", metavar="FILE|DIR")
-    runbook.add_argument("procedure", nargs="?")
+    runbook.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     incident = sub.add_parser(
         "incident",
@@ -148,9 +150,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         return _demo(args)
     if command == "runbook":
-        print(f"onduty runbook {args.action}: not available in this version yet "
-              "(tracked in issue 8)", file=sys.stderr)
-        return USAGE_ERROR
+        from tui.runbooks.cli import run_runbook
+
+        return run_runbook(list(args.args))
     return _console(args)
 
 
@@ -160,7 +162,7 @@ def _config_path(args: argparse.Namespace) -> Path:
     return config_path(args.config)
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202 - lazily imported type
+def _load(args: argparse.Namespace) -> Config:
     from tui.config import load_config
 
     return load_config(_config_path(args))
