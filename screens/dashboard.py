@@ -5,7 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Grid
 
-from screens.panes import PaneWiring
+from screens.database import DatabaseWiring
+from screens.health import HealthWiring
+from screens.incident import IncidentWiring
+from screens.logs import LogsWiring
 from widgets.db_pane import DbPane
 from widgets.health_pane import HealthPane
 from widgets.incident_pane import IncidentPane
@@ -13,7 +16,7 @@ from widgets.log_pane import LogPane
 from widgets.status_bar import StatusBar
 
 
-class DashboardScreen(PaneWiring):
+class DashboardScreen(HealthWiring, LogsWiring, DatabaseWiring, IncidentWiring):
     """Four panes in a grid; each pane has its own full screen on keys 2-5."""
 
     PANE_NAME = "dashboard"

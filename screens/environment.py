@@ -35,7 +35,8 @@ class EnvironmentSwitcher(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = self._names.index(self._current) if self._current in self._names else 0
+        current = self._current
+        options.highlighted = self._names.index(current) if current in self._names else 0
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -25,12 +25,15 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from screens.dashboard import DashboardScreen
+from screens.database import DatabaseScreen
 from screens.environment import EnvironmentSwitcher
+from screens.health import HealthScreen
+from screens.incident import IncidentScreen
 from screens.keys import KeysScreen
-from screens.panes import DatabaseScreen, HealthScreen, IncidentScreen, LogsScreen
+from screens.logs import LogsScreen
 from themes import DEFAULT_THEME, STYLESHEET, THEMES
 from tui.config import Config, Environment
-from tui.engines import Engines
+from tui.hub import Engines
 from tui.paths import state_path
 from tui.state import load_state, save_state
 
@@ -127,7 +130,8 @@ class OnDutyApp(App[int]):
         self.health_changed: Signal[Any] = Signal(self, "health")
         self.logs_changed: Signal[Any] = Signal(self, "logs")
         self.db_changed: Signal[Any] = Signal(self, "db")
-        self.engines = Engines(self) if engines else None
+        notes = {"production": demo.db_error} if demo is not None and demo.db_error else {}
+        self.engines = Engines(self, database_notes=notes) if engines else None
         if config.keys:
             self.set_keymap(dict(config.keys))
         for theme in THEMES:
@@ -150,13 +154,13 @@ class OnDutyApp(App[int]):
         return StatusInfo(self.environment_name, len(self.config.environments), "", errors)
 
     def health_states(self) -> Any:
-        return self.engines.health_states() if self.engines else ()
+        return self.engines.health.states() if self.engines else ()
 
     def log_view(self) -> Any:
-        return self.engines.log_view() if self.engines else None
+        return self.engines.logs.view() if self.engines else None
 
     def db_snapshot(self) -> Any:
-        return self.engines.db_snapshot() if self.engines else None
+        return self.engines.db.snapshot() if self.engines else None
 
     def set_problem(self, pane: str, text: str | None) -> None:
         """Mark ``pane`` in error (shown in the status bar) or clear it."""
@@ -244,7 +248,9 @@ class OnDutyApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for pane in PANES:
-            yield SystemCommand(f"go: {pane}", f"Show the {pane} screen", lambda p=pane: self.action_go(p))
+            yield SystemCommand(
+                f"go: {pane}", f"Show the {pane} screen", lambda p=pane: self.action_go(p)
+            )
         for env in self.config.environments:
             yield SystemCommand(
                 f"environment: {env.name}",

@@ -199,9 +199,8 @@ class _Validator:
                 hint = difflib.get_close_matches(key, sorted(allowed), n=1)
                 tip = f" (did you mean {hint[0]!r}?)" if hint else ""
                 known = ", ".join(sorted(allowed))
-                raise self.fail(
-                    f"{where}.{key}" if where else key, f"unknown key{tip}; expected one of: {known}"
-                )
+                dotted = f"{where}.{key}" if where else key
+                raise self.fail(dotted, f"unknown key{tip}; expected one of: {known}")
 
     def table(self, value: Any, key: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
@@ -294,14 +293,14 @@ class _Validator:
         base_url = self.url(body["base_url"], f"{where}.base_url") if "base_url" in body else None
         health_raw = body.get("health", [])
         if not isinstance(health_raw, list):
-            raise self.fail(f"{where}.health", "expected [[...health]] entries (an array of tables)")
+            raise self.fail(f"{where}.health", "expected [[...health]] entries (array of tables)")
         health = tuple(
             self.endpoint(self.table(h, f"{where}.health[{i}]"), f"{where}.health[{i}]", base_url)
             for i, h in enumerate(health_raw)
         )
         names = [h.name for h in health]
         for dup in {n for n in names if names.count(n) > 1}:
-            raise self.fail(f"{where}.health", f"two endpoints are named {dup!r}; names must differ")
+            raise self.fail(f"{where}.health", f"two endpoints named {dup!r}; names must differ")
         logs_raw = body.get("logs", [])
         if not isinstance(logs_raw, list):
             raise self.fail(f"{where}.logs", "expected [[...logs]] entries (an array of tables)")
@@ -376,7 +375,7 @@ class _Validator:
                 raise self.fail(f"{where}.command", "expected a non-empty list of strings")
         file = self.string(body["file"], f"{where}.file") if "file" in body else None
         stdin = self.boolean(body.get("stdin", False), f"{where}.stdin")
-        default_name = command[0].split("/")[-1] if command else (Path(file).name if file else "stdin")
+        default_name = Path(command[0]).name if command else (Path(file).name if file else "stdin")
         name = self.string(body.get("name", default_name), f"{where}.name")
         return LogSource(name, command, shell, file, stdin)
 

@@ -28,7 +28,8 @@ def run_doctor(path: Path, out: TextIO | None = None) -> int:
     def line(label: str, text: str, ok: bool = True) -> None:
         nonlocal problems
         problems += 0 if ok else 1
-        out.write(f"{'ok ' if ok else '!! '} {label:<12} {text}\n")
+        mark = ("ok " if ok else "!! ") if label else "   "
+        out.write(f"{mark} {label:<12} {text}\n")
 
     config: Config | None = None
     if not path.exists():
@@ -42,7 +43,7 @@ def run_doctor(path: Path, out: TextIO | None = None) -> int:
         except OnDutyError as exc:
             line("config", str(exc), ok=False)
 
-    for label, text, ok in _keyring_lines():
+    for label, text, ok in asyncio.run(_keyring_lines()):
         line(label, text, ok)
     for label, text, ok in _terminal_lines():
         line(label, text, ok)
@@ -56,13 +57,13 @@ def run_doctor(path: Path, out: TextIO | None = None) -> int:
     return 1 if problems else 0
 
 
-def _keyring_lines() -> list[tuple[str, str, bool]]:
-    from tui.secrets import SecretStore
+async def _keyring_lines() -> list[tuple[str, str, bool]]:
+    from tui.secrets import SecretStore, headless_fixes
 
-    info = SecretStore().backend_info()
+    info = await SecretStore().backend_info()
     lines = [("keyring", f"{info.name}: {info.description}", info.secure)]
-    if not info.secure and info.fixes:
-        lines.extend(("", fix, True) for fix in info.fixes)
+    if info.headless:
+        lines.extend(("", fix, True) for fix in headless_fixes(info).splitlines())
     return lines
 
 
@@ -104,8 +105,8 @@ async def _database_lines(config: Config) -> list[tuple[str, str, bool]]:
             lines.append((label, "no database configured", True))
             continue
         try:
-            dsn = await store.get(env.database_secret)
-            session = await DbSession.connect(dsn, connect_timeout=_DB_DEADLINE)
+            secret = await store.get(env.database_secret)
+            session = await DbSession.connect(secret.value, connect_timeout=_DB_DEADLINE)
         except OnDutyError as exc:
             lines.append((label, str(exc), False))
             continue

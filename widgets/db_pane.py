@@ -80,12 +80,16 @@ class DbPane(Pane):
         if snapshot.message:
             notes.append(snapshot.message)
         status = snapshot.statements_status
-        if status is not None and status.message:
+        if snapshot.status == "ok" and status.message:
             notes.append(status.message + (f" Fix: {status.fix}" if status.fix else ""))
         message.update(safe_text("\n".join(notes), multiline=True))
         message.set_class(snapshot.status == "error", "-error")
         message.display = bool(notes)
         self.problem = snapshot.message if snapshot.status == "error" else ""
+        if snapshot.status != "ok":
+            # An error snapshot carries no rows: keep the last good ones on screen, marked stale.
+            self.subtitle = "showing the last good reading" if table.row_count else ""
+            return
         activity.display = snapshot.activity is not None
         if snapshot.activity is not None:
             activity.update(activity_line(snapshot.activity))

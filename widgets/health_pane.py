@@ -34,6 +34,13 @@ def ago(seconds: float) -> str:
     return f"{seconds // 3600}h"
 
 
+_ORDER = {_GLYPH[v]: -v.severity for v in Verdict}
+
+
+def _worst_first(verdict: Text) -> int:
+    return _ORDER.get(verdict.plain, 0)
+
+
 class HealthPane(Pane):
     """Verdict, latency, trend, uptime, since-when and the failing reason per endpoint."""
 
@@ -80,6 +87,7 @@ class HealthPane(Pane):
             else:
                 table.add_row(*cells, key=state.key)
                 self._rows.add(state.key)
+        table.sort("verdict", key=_worst_first)
         summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
         self.title = f"health · {summary}" if summary else "health"
         bad = counts[Verdict.DOWN] + counts[Verdict.DEGRADED]
@@ -91,7 +99,7 @@ class HealthPane(Pane):
         last = state.last
         latency = "—" if last is None or last.latency_ms is None else f"{last.latency_ms:.0f} ms"
         reason = last.reason if last is not None else "not probed yet"
-        name = f"{state.env}/{state.endpoint}"
+        name = f"{state.env} {state.endpoint}"
         cells = {
             "verdict": Text(_GLYPH[state.verdict], style=style),
             "endpoint": safe_text(name),
@@ -114,7 +122,7 @@ class HealthPane(Pane):
         text = Text()
         for state in recent:
             text.append(f"{ago(now - state.since)} ago ", style="dim")
-            text.append(f"{state.env}/{state.endpoint} ")
+            text.append(f"{state.env} {state.endpoint} ")
             text.append(f"{state.previous.value} → {state.verdict.value}",
                         style=self._style(state.verdict))
             text.append("   ")

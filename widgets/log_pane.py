@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from tui.engines import LogViewData
+from tui.hub import LogViewData
 from tui.sanitize import safe_text
 from widgets.log_view import LogView
 from widgets.pane import Pane
@@ -33,11 +33,10 @@ class LogPane(Pane):
         message.display = False
         log_view.display = True
         log_view.set_lines(view.lines)
-        states = "  ".join(f"{name}: {state}" for name, state in view.sources)
+        states = "  ".join(f"{name}: {message}" for name, _state, message in view.sources)
         flags = " · paused" if log_view.paused else ("" if log_view.follow else " · scrolled")
         self.title = f"logs · {states}{flags}"
         self.subtitle = f"{view.total:,} lines" + (
             f" · {view.dropped:,} dropped" if view.dropped else ""
         )
-        failing = [f"{name}: {state}" for name, state in view.sources if view.is_failing(name)]
-        self.problem = "; ".join(failing)
+        self.problem = "; ".join(view.failing())

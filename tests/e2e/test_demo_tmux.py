@@ -8,7 +8,10 @@ check that nothing the demo started is left running or left on disk.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,16 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed "
                                 "(.ci/system-packages.sh installs it; CI never skips this)")
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run_dir() -> Iterator[Path]:
+    """A TMPDIR the demo's PostgreSQL can reach: as root it runs as the postgres user,
+    which cannot enter pytest's private (0700) tmp tree."""
+    path = Path(tempfile.mkdtemp(prefix="onduty-e2e-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def demo_env(tmp_path: Path) -> dict[str, str]:
@@ -36,7 +49,8 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_demo_switches_through_every_pane_and_cleans_up_on_hangup(tmp_path: Path) -> None:
+def test_demo_switches_through_every_pane_and_cleans_up_on_hangup(run_dir: Path) -> None:
+    tmp_path = run_dir
     session = TmuxSession([sys.executable, "-m", "tui.cli", "demo"], width=120, height=40,
                           env=demo_env(tmp_path))
     try:

@@ -21,10 +21,12 @@ class TmuxSession:
         self.socket = f"onduty-test-{os.getpid()}-{time.monotonic_ns()}"
         self.name = name
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        shell_command = f"env {exports} {shlex.join(command)}"
+        # COLUMNS/LINES from the test runner's environment would override the pane's size.
+        shell_command = f"env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
         self._tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                    shell_command)
         self._tmux("set-option", "-t", name, "remain-on-exit", "off")
+        self.resize(width, height)
 
     def _tmux(self, *args: str) -> str:
         assert TMUX is not None

@@ -40,9 +40,8 @@ def make_app(tmp_path: Path, source: str = TWO_ENVS) -> OnDutyApp:
 
 
 def screen_text(app: OnDutyApp) -> str:
-    return "\n".join(
-        "".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()
-    )
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
