@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages onduty's tests need, only those missing (idempotent).
 set -euo pipefail
-wanted=(postgresql postgresql-contrib tmux gnome-keyring dbus-x11 libsecret-tools)
+# pgbouncer (Debian 12 ships 1.18, without prepared-statement support) for the pooler tests.
+wanted=(postgresql postgresql-contrib pgbouncer tmux gnome-keyring dbus-x11 libsecret-tools)
 missing=()
 for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -113,7 +113,9 @@ class OnDutyApp(App[int]):
         state_file: Path | None = None,
         engines: bool = True,
         demo: Any = None,
+        initial_mode: str = "dashboard",
     ) -> None:
+        self.DEFAULT_MODE = initial_mode  # read by App.__init__ to create the first screen
         super().__init__()
         self.config = config
         self.read_only = read_only
@@ -272,6 +274,7 @@ def create_app(
     state_file: Path | None = None,
     engines: bool = True,
     demo: Any = None,
+    initial_mode: str = "dashboard",
 ) -> OnDutyApp:
     """The one app factory, shared by the CLI and the tests so both run the real wiring."""
     return OnDutyApp(
@@ -281,14 +284,21 @@ def create_app(
         state_file=state_file,
         engines=engines,
         demo=demo,
+        initial_mode=initial_mode,
     )
 
 
 def run_console(
-    config: Config, *, environment: str | None = None, read_only: bool = False, demo: Any = None
+    config: Config,
+    *,
+    environment: str | None = None,
+    read_only: bool = False,
+    demo: Any = None,
+    initial_mode: str = "dashboard",
 ) -> int:
     """Run the console full screen until the user quits; returns the exit status."""
-    app = create_app(config, environment=environment, read_only=read_only, demo=demo)
+    app = create_app(config, environment=environment, read_only=read_only, demo=demo,
+                     initial_mode=initial_mode)
     if sys.platform != "win32":
         app.driver_class = HangupSafeDriver
     code = app.run()
