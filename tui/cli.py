@@ -187,6 +187,16 @@ def _check(args: argparse.Namespace) -> int:
     )
 
 
+def _require_terminal() -> None:
+    """A dumb or unknown terminal cannot draw the console: say what works instead."""
+    term = os.environ.get("TERM", "")
+    if term in ("", "dumb"):
+        raise OnDutyError(
+            f"TERM={term or '(unset)'} cannot show the full-screen console; use `onduty check` "
+            "for plain output, or run from a terminal such as xterm, tmux or screen"
+        )
+
+
 def _console(args: argparse.Namespace) -> int:
     config = _load(args)
     if not config.environments:
@@ -199,6 +209,7 @@ def _console(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     if args.env:
         config.environment(args.env)
+    _require_terminal()
     from tui.app import run_console
 
     return run_console(config, environment=args.env, read_only=args.read_only)
@@ -207,6 +218,8 @@ def _console(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from tui.app import run_console
     from tui.demo.launcher import start_sandbox
+
+    _require_terminal()
 
     print("onduty demo: starting the sandbox (HTTP service, log stream, PostgreSQL)...",
           file=sys.stderr)
