@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from tui.db.activity import ActivitySummary
-from tui.db.monitor import DbSnapshot
 from tui.sanitize import safe_text
 from widgets.pane import Pane
+
+if TYPE_CHECKING:  # the engine's types only: importing them loads asyncpg, not needed to draw
+    from tui.db.activity import ActivitySummary
+    from tui.db.monitor import DbSnapshot
 
 _COLUMNS = ("mean", "calls", "total", "share", "rows/call", "hit %", "query")
 _COMPACT_COLUMNS = ("mean", "calls", "share", "query")

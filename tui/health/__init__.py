@@ -1,44 +1,7 @@
 """The health engine: probes, body classification, conditions, debounced monitoring.
 
-No Textual here; the health pane imports these result types and renders them.
+``model`` (verdicts, results, states), ``probe`` (one bounded request), ``classify``
+(body formats), ``conditions`` (gatus-style checks), ``monitor`` (intervals and debounce),
+``check`` (`onduty check`). No Textual here. Modules are imported directly, never through
+this package, so that importing a result type does not load httpx.
 """
-
-from tui.health.check import run_check
-from tui.health.classify import Classification, classify
-from tui.health.client import ProxyRoutes, make_client
-from tui.health.conditions import Condition, ConditionError, parse_condition
-from tui.health.model import (
-    EndpointState,
-    ErrorKind,
-    HistoryPoint,
-    Hop,
-    ProbeResult,
-    SubCheck,
-    Verdict,
-    worst,
-)
-from tui.health.monitor import HealthMonitor, next_verdict, uptime_pct
-from tui.health.probe import probe
-
-__all__ = [
-    "Classification",
-    "Condition",
-    "ConditionError",
-    "EndpointState",
-    "ErrorKind",
-    "HealthMonitor",
-    "HistoryPoint",
-    "Hop",
-    "ProbeResult",
-    "ProxyRoutes",
-    "SubCheck",
-    "Verdict",
-    "classify",
-    "make_client",
-    "next_verdict",
-    "parse_condition",
-    "probe",
-    "run_check",
-    "uptime_pct",
-    "worst",
-]
