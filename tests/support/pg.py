@@ -1,4 +1,4 @@
-"""Helpers for tests that use the throwaway PostgreSQL cluster."""
+"""Helpers for tests that use the throwaway PostgreSQL cluster, and the console on it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,22 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
+
+from tui.config import Config, Environment
+
+if TYPE_CHECKING:  # the console helpers import Textual only when a UI test uses them
+    from textual.message import Message
+    from textual.pilot import Pilot
+
+    from tui.app import OnDutyApp
+    from tui.db.monitor import DbSnapshot
+    from widgets.db_pane import DbPane
 
 
 async def wait_for(
@@ -97,3 +110,95 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- the console
+
+SECRET_NAME = "test/database_url"
+PASSWORD = "hunter2-Pg-S3cret"
+
+
+def with_password(dsn: str, password: str = PASSWORD) -> str:
+    """``dsn`` carrying a password (the test cluster trusts local users and ignores it)."""
+    return dsn_for(dsn, password=password)
+
+
+def db_config(tmp_path: Path, *, read_only: bool = False, interval: float = 0.2) -> Config:
+    """One environment, 'production', whose database is the secret SECRET_NAME."""
+    env = Environment(name="production", database_secret=SECRET_NAME,
+                      db_poll_interval=interval, read_only=read_only)
+    return Config(environments=(env,), incident_store=tmp_path / "incidents.sqlite3")
+
+
+@contextlib.asynccontextmanager
+async def console(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dsn: str,
+    *,
+    read_only: bool = False,
+    env_read_only: bool = False,
+    size: tuple[int, int] = (160, 45),
+    messages: list[Message] | None = None,
+) -> AsyncIterator[tuple[OnDutyApp, Pilot[int]]]:
+    """The real console on the database screen, its engine polling ``dsn`` every 0.2 s."""
+    from tui.app import create_app
+    from tui.secrets import env_var_name
+
+    monkeypatch.setenv(env_var_name(SECRET_NAME), dsn)
+    monkeypatch.setenv("ONDUTY_KEYRING_BACKEND", "fail")
+    app = create_app(db_config(tmp_path, read_only=env_read_only), read_only=read_only,
+                     state_file=tmp_path / "state.json", initial_mode="database",
+                     incidents=False)
+    hook = messages.append if messages is not None else None
+    async with app.run_test(size=size, message_hook=hook) as pilot:
+        yield app, pilot
+
+
+def db_pane(app: OnDutyApp) -> DbPane:
+    """The database pane of the screen under any dialog."""
+    from widgets.db_pane import DbPane
+
+    return app.screen_stack[0].query_one(DbPane) if app.screen_stack else app.query_one(DbPane)
+
+
+def screen_text(app: OnDutyApp) -> str:
+    """Every character on the (top) screen, as the terminal would show it."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], bool], what: str,
+                timeout: float = 8.0) -> None:
+    """Let the app run until ``condition`` holds (checked every few ms)."""
+
+    async def check() -> bool:
+        await pilot.pause()
+        return condition()
+
+    await wait_for(check, timeout=timeout, what=what)
+
+
+async def until_snapshot(pilot: Pilot[int], app: OnDutyApp,
+                         condition: Callable[[DbSnapshot], bool], what: str,
+                         timeout: float = 8.0) -> DbSnapshot:
+    """Wait until the pane shows a snapshot matching ``condition``; return it.
+
+    Statements are re-read only every few polls; while waiting, a refresh is asked for
+    every 0.2 s (what ``r`` does) so new statements show up at once.
+    """
+    asked = [time.monotonic()]
+
+    def shown() -> bool:
+        snapshot = db_pane(app).snapshot
+        if snapshot is not None and snapshot.status == "ok" and condition(snapshot):
+            return True
+        if app.engines is not None and time.monotonic() - asked[0] > 0.2:
+            asked[0] = time.monotonic()
+            app.engines.db.refresh_now()
+        return False
+
+    await until(pilot, shown, what, timeout)
+    snapshot = db_pane(app).snapshot
+    assert snapshot is not None
+    return snapshot

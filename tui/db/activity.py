@@ -4,6 +4,9 @@ Reads ``pg_stat_activity`` once per refresh. Text columns are fetched as bytes
 (``textsend``) and decoded leniently, because another database's LATIN1 or SQL_ASCII
 text arrives unconverted and would make a strict UTF-8 decode fail; then sanitised.
 ``pg_blocking_pids`` is only called for sessions waiting on a lock (it is not free).
+Without ``pg_read_all_stats`` other users' sessions have no ``backend_type``; those in a
+database (client backends, not background processes) still count against
+max_connections, so they are kept, in the state "insufficient privilege".
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from tui.db.session import DbSession
 from tui.sanitize import decode, sanitize
 
 LONG_RUNNING_AFTER = 5.0
+# Without pg_read_all_stats another user's session shows no state, type or query.
+HIDDEN_STATE = "insufficient privilege"
 
 ACTIVITY_QUERY = """
 SELECT a.pid,
@@ -31,9 +36,10 @@ SELECT a.pid,
        extract(epoch FROM pg_catalog.clock_timestamp() - a.state_change)::float8 AS state_age,
        CASE WHEN a.wait_event_type = 'Lock'
             THEN pg_catalog.pg_blocking_pids(a.pid) END AS blockers,
-       pg_catalog.textsend(a.query) AS query
+       pg_catalog.textsend(a.query) AS query,
+       a.backend_type IS NULL AS hidden
 FROM pg_catalog.pg_stat_activity AS a
-WHERE a.backend_type = 'client backend'
+WHERE (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL))
   AND a.pid <> pg_catalog.pg_backend_pid()
 ORDER BY a.pid
 """.strip()
@@ -106,6 +112,50 @@ class ActivitySummary:
         return 100.0 * self.total / self.max_connections if self.max_connections else 0.0
 
 
+@dataclass(frozen=True)
+class TreeRow:
+    """One line of the blocking tree: ``depth`` 0 is a session that blocks and waits for none.
+
+    ``backend`` is None when the pid is not a client session (e.g. autovacuum).
+    """
+
+    depth: int
+    pid: int
+    backend: BackendInfo | None
+    blocks: int
+
+
+def blocking_tree(summary: ActivitySummary) -> tuple[TreeRow, ...]:
+    """Who blocks whom, as an indented tree: each blocker followed by the sessions waiting on it.
+
+    A session waiting on two blockers is listed under both. A cycle (a deadlock the
+    server has not resolved yet) is cut where it closes, and starts at its lowest pid.
+    """
+    waiters: dict[int, list[int]] = {}
+    blocked: set[int] = set()
+    for pair in summary.blocking:
+        blocked.add(pair.blocked_pid)
+        for blocker in pair.blocker_pids:
+            waiters.setdefault(blocker, []).append(pair.blocked_pid)
+    rows: list[TreeRow] = []
+    seen: set[int] = set()
+
+    def walk(pid: int, depth: int, path: frozenset[int]) -> None:
+        children = sorted(waiters.get(pid, ()))
+        rows.append(TreeRow(depth, pid, summary.session(pid), len(children)))
+        seen.add(pid)
+        for child in children:
+            if child not in path:
+                walk(child, depth + 1, path | {child})
+
+    for root in sorted(p for p in waiters if p not in blocked):
+        walk(root, 0, frozenset({root}))
+    for pid in sorted(waiters):
+        if pid not in seen:
+            walk(pid, 0, frozenset({pid}))
+    return tuple(rows)
+
+
 def _text(value: bytes | None) -> str:
     return sanitize(decode(bytes(value))) if value is not None else ""
 
@@ -119,7 +169,7 @@ def backend_from_row(row: asyncpg.Record) -> BackendInfo:
         application=_text(row["application"]),
         database=_text(row["database"]),
         client=row["client"] or "local",
-        state=row["state"] or "unknown",
+        state=row["state"] or (HIDDEN_STATE if row["hidden"] else "unknown"),
         wait_event_type=row["wait_event_type"],
         wait_event=row["wait_event"],
         query_age_s=row["query_age"],

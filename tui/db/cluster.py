@@ -77,8 +77,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _run_user() -> pwd.struct_passwd | None:
-    """The unprivileged account to run the server as when we are root (it refuses root)."""
+def server_account() -> pwd.struct_passwd | None:
+    """The unprivileged account to run servers as when we are root (they refuse root)."""
     if os.geteuid() != 0:
         return None
     for name in ("postgres", "nobody"):
@@ -114,7 +114,7 @@ class TempCluster:
         self._settings = {**_SETTINGS, **(settings or {})}
         self._root: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._user = _run_user()
+        self._user = server_account()
 
     # -- properties
 

@@ -261,8 +261,8 @@ def translate_error(exc: BaseException, info: DsnInfo, *, timeout: float) -> DbE
                    DbErrorKind.QUERY, sqlstate)
 
 
-class ReadOnlyTransaction:
-    """Queries inside one read-only transaction; every fetch has a client-side timeout."""
+class Transaction:
+    """Queries inside one transaction; every fetch has a client-side timeout."""
 
     def __init__(self, conn: asyncpg.Connection, timeout: float) -> None:
         self._conn = conn
@@ -362,25 +362,56 @@ class DbSession:
         return self._conn.is_closed()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[ReadOnlyTransaction]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """A read-only transaction with ``SET LOCAL`` timeout and application_name."""
-        millis = int(self._statement_timeout * 1000)
         try:
             async with self._conn.transaction(readonly=True):
-                await self._conn.execute(
-                    f"SET LOCAL statement_timeout = {millis}; "
-                    "SET LOCAL application_name = 'onduty'",
-                    timeout=self._statement_timeout,
-                )
-                yield ReadOnlyTransaction(self._conn, self._statement_timeout)
+                await self._set_local()
+                yield Transaction(self._conn, self._client_timeout)
         except _DRIVER_ERRORS as exc:
-            error = translate_error(exc, self._info, timeout=self._statement_timeout)
-            if self._conn.is_closed() and error.kind is not DbErrorKind.CONNECTION_LOST:
-                error = DbError(f"lost the connection to {self.target} ({error})",
-                                DbErrorKind.CONNECTION_LOST, error.sqlstate)
-            if error.kind is DbErrorKind.CONNECTION_LOST:
-                self._conn.terminate()  # a half-dead connection must not be reused
-            raise error from None
+            raise self._translate(exc) from None
+
+    @property
+    def _client_timeout(self) -> float:
+        """A little longer than the server's: its clean cancel (57014) should win the race."""
+        return self._statement_timeout + 1.0
+
+    @asynccontextmanager
+    async def rolled_back_transaction(self) -> AsyncIterator[Transaction]:
+        """A read-write transaction that is always rolled back, under the same timeouts.
+
+        Only for EXPLAIN ANALYZE of a write, after typed confirmation: the statement
+        really runs (locks, triggers, sequences advance) but its changes are undone.
+        """
+        try:
+            tx = self._conn.transaction()
+            await tx.start()
+            try:
+                await self._set_local()
+                yield Transaction(self._conn, self._client_timeout)
+            finally:
+                if not self._conn.is_closed():
+                    await tx.rollback()
+        except _DRIVER_ERRORS as exc:
+            raise self._translate(exc) from None
+
+    async def _set_local(self) -> None:
+        millis = int(self._statement_timeout * 1000)
+        await self._conn.execute(
+            f"SET LOCAL statement_timeout = {millis}; "
+            "SET LOCAL application_name = 'onduty'",
+            timeout=self._statement_timeout,
+        )
+
+    def _translate(self, exc: BaseException) -> DbError:
+        """A DbError for ``exc``; a connection that broke is dropped, never reused."""
+        error = translate_error(exc, self._info, timeout=self._statement_timeout)
+        if self._conn.is_closed() and error.kind is not DbErrorKind.CONNECTION_LOST:
+            error = DbError(f"lost the connection to {self.target} ({error})",
+                            DbErrorKind.CONNECTION_LOST, error.sqlstate)
+        if error.kind is DbErrorKind.CONNECTION_LOST:
+            self._conn.terminate()  # a half-dead connection must not be reused
+        return error
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         """One query in its own read-only transaction."""

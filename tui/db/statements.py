@@ -10,9 +10,10 @@ texts are fetched once per new queryid and cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 import asyncpg
 
@@ -73,7 +74,11 @@ STATUS_UNKNOWN = StatementsStatus(StatementsState.UNKNOWN, "not read yet")
 
 @dataclass(frozen=True)
 class StatementStats:
-    """One normalised statement's counters, summed over users, in the current database."""
+    """One normalised statement's counters, summed over users, in the current database.
+
+    In a delta mode the counters cover the window only; ``before_mean_ms`` is the mean
+    before the window and ``extra_ms`` the time spent beyond what that mean predicts.
+    """
 
     queryid: int
     query: str
@@ -88,11 +93,25 @@ class StatementStats:
     read_ms: float | None
     cache_hit_ratio: float | None
     share_of_total: float
+    before_mean_ms: float | None = None
+    extra_ms: float | None = None
 
     @property
     def summary(self) -> str:
         """The query text on one line (whitespace runs collapsed), for table rows."""
         return " ".join(self.query.split())
+
+
+@dataclass(frozen=True)
+class Counters:
+    """One statement's cumulative counters, the numbers a mark keeps (no text)."""
+
+    calls: int
+    total_ms: float
+    rows: int
+    shared_blks_hit: int
+    shared_blks_read: int
+    read_ms: float
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,30 @@ LIMIT $1 + 1
 """.strip()
 
 
+def build_counters_query(columns: StatementColumns) -> str:
+    """The cumulative counters of every statement of the current database, without texts.
+
+    Used for marks and delta modes: a few numbers per queryid, so a baseline of
+    thousands of statements costs kilobytes, not the megabytes their texts would.
+    """
+    func = f"{quote_ident(columns.schema)}.pg_stat_statements(false)"
+    read_expr = f"sum(s.{columns.read_time})" if columns.read_time else "0"
+    return f"""
+SELECT s.queryid,
+       sum(s.calls)::bigint AS calls,
+       sum(s.{columns.total})::float8 AS total_ms,
+       sum(s.rows)::bigint AS rows,
+       sum(s.shared_blks_hit)::bigint AS shared_blks_hit,
+       sum(s.shared_blks_read)::bigint AS shared_blks_read,
+       coalesce({read_expr}, 0)::float8 AS read_ms
+FROM {func} AS s
+WHERE s.queryid IS NOT NULL
+  AND s.dbid = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                WHERE d.datname = pg_catalog.current_database())
+GROUP BY s.queryid
+""".strip()
+
+
 def build_texts_query(columns: StatementColumns) -> str:
     """Texts of the queryids in ``$1`` (bytes, decoded safely by the caller)."""
     func = f"{quote_ident(columns.schema)}.pg_stat_statements(true)"
@@ -196,6 +239,7 @@ _NOT_PRELOADED = StatementsStatus(
     "(on a managed service, enable it in the provider's settings)",
 )
 _NEEDS_REDETECT = {"42P01", "42703", "42883", "3F000"}
+_T = TypeVar("_T")
 
 
 class StatementsReader:
@@ -214,33 +258,105 @@ class StatementsReader:
         self._columns = None
         self._texts.clear()
 
+    @property
+    def schema(self) -> str | None:
+        """The schema pg_stat_statements was found in (None until detected)."""
+        return self._columns.schema if self._columns else None
+
     async def read(
         self, session: DbSession, sort: SortKey
     ) -> tuple[tuple[StatementStats, ...], StatementsStatus]:
         """The top statements and the view's status; a lost connection still raises."""
+
+        async def body(columns: StatementColumns) -> tuple[tuple[StatementStats, ...],
+                                                           StatementsStatus]:
+            return await self._read(session, columns, sort)
+
+        return await self._guarded(session, body, ())
+
+    async def read_counters(
+        self, session: DbSession
+    ) -> tuple[dict[int, Counters], StatementsStatus]:
+        """Counters of every statement (no texts), for marks and deltas."""
+
+        async def body(columns: StatementColumns) -> tuple[dict[int, Counters],
+                                                           StatementsStatus]:
+            rows = await session.fetch(build_counters_query(columns))
+            counters = {
+                int(r["queryid"]): Counters(
+                    calls=int(r["calls"] or 0),
+                    total_ms=float(r["total_ms"] or 0.0),
+                    rows=int(r["rows"] or 0),
+                    shared_blks_hit=int(r["shared_blks_hit"] or 0),
+                    shared_blks_read=int(r["shared_blks_read"] or 0),
+                    read_ms=float(r["read_ms"] or 0.0),
+                )
+                for r in rows
+            }
+            return counters, self._schema_status(columns)
+
+        return await self._guarded(session, body, {})
+
+    async def texts(self, session: DbSession, queryids: Iterable[int]) -> dict[int, str]:
+        """Sanitised texts of ``queryids``, fetching only those not cached yet."""
+        wanted = list(dict.fromkeys(queryids))
+        missing = [q for q in wanted if q not in self._texts]
+        if missing and self._columns is not None:
+            await self._load_texts(session, self._columns, missing)
+        return {q: self._texts.get(q, "") for q in wanted}
+
+    async def _guarded(
+        self,
+        session: DbSession,
+        body: Callable[[StatementColumns], Awaitable[tuple[_T, StatementsStatus]]],
+        empty: _T,
+    ) -> tuple[_T, StatementsStatus]:
+        """Run ``body`` with detected columns; server refusals become a status with a fix."""
         try:
             if self._columns is None:
                 status = await self._detect(session)
                 if status is not None:
-                    return (), status
+                    return empty, status
             assert self._columns is not None
-            return await self._read(session, self._columns, sort)
+            return await body(self._columns)
         except DbError as exc:
             if exc.kind is DbErrorKind.CONNECTION_LOST:
                 raise
-            if exc.sqlstate in _NEEDS_REDETECT:
-                self._columns = None
-            if exc.sqlstate == "55000":
-                return (), _NOT_PRELOADED
-            if exc.sqlstate == "42P01":
-                return (), _NOT_INSTALLED
-            if exc.sqlstate == "42501":
-                return (), StatementsStatus(
-                    StatementsState.ERROR,
-                    f"not allowed to read pg_stat_statements: {exc}",
-                    f"GRANT pg_read_all_stats TO {quote_ident(self._user or 'USER')}",
-                )
-            return (), StatementsStatus(StatementsState.ERROR, str(exc))
+            return empty, self._refusal(exc)
+
+    def _refusal(self, exc: DbError) -> StatementsStatus:
+        if exc.sqlstate in _NEEDS_REDETECT:
+            self._columns = None
+        who = quote_ident(self._user or "USER")
+        if exc.sqlstate == "55000":
+            return _NOT_PRELOADED
+        if exc.sqlstate == "42P01":
+            return _NOT_INSTALLED
+        if exc.sqlstate == "42501" and "schema" in str(exc):
+            schema = quote_ident(self._columns.schema if self._columns else "SCHEMA")
+            return StatementsStatus(
+                StatementsState.ERROR,
+                f"pg_stat_statements is in schema {schema}, which this user may not use: {exc}",
+                f"GRANT USAGE ON SCHEMA {schema} TO {who};",
+            )
+        if exc.sqlstate == "42501":
+            return StatementsStatus(
+                StatementsState.ERROR,
+                f"not allowed to read pg_stat_statements: {exc}",
+                f"GRANT pg_read_all_stats TO {who};",
+            )
+        return StatementsStatus(StatementsState.ERROR, str(exc))
+
+    @staticmethod
+    def _schema_status(columns: StatementColumns) -> StatementsStatus:
+        """OK, with a note when the extension lives outside ``public`` (Supabase: extensions)."""
+        if columns.schema == "public":
+            return STATUS_OK
+        return StatementsStatus(
+            StatementsState.OK,
+            f"pg_stat_statements is in schema {quote_ident(columns.schema)}: "
+            "onduty reads it by its qualified name",
+        )
 
     async def _detect(self, session: DbSession) -> StatementsStatus | None:
         rows = await session.fetch(DETECT_QUERY)
@@ -279,7 +395,7 @@ class StatementsReader:
                 "pg_read_all_stats)",
                 f"GRANT pg_read_all_stats TO {who};",
             )
-        return stats, STATUS_OK
+        return stats, self._schema_status(columns)
 
     async def _load_texts(
         self, session: DbSession, columns: StatementColumns, queryids: list[int]
