@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import socket
 import ssl
 import threading
 import time
@@ -64,16 +65,28 @@ def redirect(location: str, status: int = 302) -> Route:
     return lambda _seen: Reply(status, b"", "text/plain", {"Location": location})
 
 
+class _Server(ThreadingHTTPServer):
+    """The stdlib server with a listen backlog for many probes at once (default: 5)."""
+
+    request_queue_size = 256
+
+
+class _IPv6Server(_Server):
+    address_family = socket.AF_INET6
+
+
 class LocalServer:
-    """A threaded HTTP(S) server on 127.0.0.1 with a mutable route table."""
+    """A threaded HTTP(S) server on 127.0.0.1 (or ``bind``, e.g. ``::1``) with a mutable
+    route table."""
 
     def __init__(self, routes: dict[str, Route] | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, *, bind: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.seen: list[Seen] = []
         self.stopping = threading.Event()
         self._tls = tls
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        server_class = _IPv6Server if ":" in bind else _Server
+        self._server = server_class((bind, 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.handle_error = lambda *_args: None  # type: ignore[method-assign]
         if tls is not None:

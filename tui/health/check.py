@@ -17,6 +17,7 @@ from tui.errors import OnDutyError
 from tui.health.client import ProxyRoutes, make_client
 from tui.health.model import ProbeResult, Verdict, worst
 from tui.health.monitor import TokenResolver, probe_endpoint
+from tui.redact import redact
 from tui.sanitize import sanitize
 
 EXIT_CODES = {Verdict.HEALTHY: 0, Verdict.DEGRADED: 1, Verdict.DOWN: 2, Verdict.UNKNOWN: 3}
@@ -75,9 +76,10 @@ async def run_check(
             "exit_code": code,
             "results": [_as_dict(e, r) for e, r in zip(envs, results, strict=True)],
         }
-        out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     else:
-        out.write(_table(envs, results, code))
+        text = _table(envs, results, code)
+    out.write(redact(text))  # output leaves onduty: no credential shape or known secret
     return code
 
 

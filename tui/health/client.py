@@ -14,10 +14,11 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import certifi
 import httpx
 
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+POOL_EXTENSION = "onduty.pool"
+"""Request extension naming the connection pool a request uses (None: the shared one)."""
 
 
 @dataclass(frozen=True)
@@ -101,38 +102,60 @@ def _split_port(entry: str) -> tuple[str, int | None]:
 
 def default_ssl_context() -> ssl.SSLContext:
     """Verification on, with the system CAs plus certifi's bundle."""
+    import certifi  # importlib.resources and all: only when an https URL is probed
+
     context = ssl.create_default_context()
     context.load_verify_locations(certifi.where())
     return context
 
 
-class RoutingTransport(httpx.AsyncBaseTransport):
-    """Sends each request direct or through its proxy, as ``ProxyRoutes`` decides."""
+def _no_tls_context() -> ssl.SSLContext:
+    """For plain-http pools, which never start TLS: verifying, and trusting no one.
 
-    def __init__(self, routes: ProxyRoutes, verify: ssl.SSLContext, limits: httpx.Limits) -> None:
+    Building the real context (loading two CA bundles) costs ~50 ms, a sixth of an
+    ``onduty check`` of an http:// URL; it is made only when an https URL is probed.
+    Should this context ever be used, every handshake fails verification.
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class RoutingTransport(httpx.AsyncBaseTransport):
+    """Sends each request direct or through its proxy, as ``ProxyRoutes`` decides.
+
+    One pool per (proxy, needs TLS, the request's ``POOL_EXTENSION`` name), each with
+    the client's limits; the verifying TLS context is made on first use (``verify``
+    None) or is the one given.
+    """
+
+    def __init__(self, routes: ProxyRoutes, verify: ssl.SSLContext | None,
+                 limits: httpx.Limits) -> None:
         self._routes = routes
         self._verify = verify
         self._limits = limits
-        self._direct = httpx.AsyncHTTPTransport(verify=verify, limits=limits, trust_env=False)
-        self._proxied: dict[str, httpx.AsyncHTTPTransport] = {}
+        self._pools: dict[tuple[str | None, bool, str | None], httpx.AsyncHTTPTransport] = {}
+
+    def _pool(self, proxy: str | None, tls: bool, name: str | None) -> httpx.AsyncHTTPTransport:
+        pool = self._pools.get((proxy, tls, name))
+        if pool is None:
+            if tls and self._verify is None:
+                self._verify = default_ssl_context()
+            context = self._verify if tls and self._verify is not None else _no_tls_context()
+            pool = httpx.AsyncHTTPTransport(
+                proxy=httpx.Proxy(proxy) if proxy else None, verify=context,
+                limits=self._limits, trust_env=False,
+            )
+            self._pools[(proxy, tls, name)] = pool
+        return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self._routes.proxy_for(request.url)
-        if proxy is None:
-            return await self._direct.handle_async_request(request)
-        transport = self._proxied.get(proxy)
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport(
-                proxy=httpx.Proxy(proxy), verify=self._verify, limits=self._limits,
-                trust_env=False,
-            )
-            self._proxied[proxy] = transport
-        return await transport.handle_async_request(request)
+        tls = request.url.scheme == "https" or bool(proxy and proxy.startswith("https:"))
+        name = request.extensions.get(POOL_EXTENSION)
+        return await self._pool(proxy, tls, name).handle_async_request(request)
 
     async def aclose(self) -> None:
-        await self._direct.aclose()
-        for transport in self._proxied.values():
-            await transport.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
 
 
 def make_client(
@@ -143,16 +166,16 @@ def make_client(
 ) -> httpx.AsyncClient:
     """The probe client: verified TLS, onduty's proxy routing, no automatic redirects.
 
-    Connections are kept alive for a minute so a 30 s poll reuses them.
+    ``verify`` defaults to the system CAs plus certifi's, loaded on the first https probe.
+    ``max_connections`` is per pool (see ``RoutingTransport``). Connections are kept
+    alive for a minute so a 30 s poll reuses them.
     """
     limits = httpx.Limits(
         max_connections=max_connections,
         max_keepalive_connections=max_connections,
         keepalive_expiry=60,
     )
-    transport = RoutingTransport(
-        routes or ProxyRoutes.from_environ(), verify or default_ssl_context(), limits
-    )
+    transport = RoutingTransport(routes or ProxyRoutes.from_environ(), verify, limits)
     return httpx.AsyncClient(
         transport=transport,
         follow_redirects=False,

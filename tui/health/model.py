@@ -82,7 +82,9 @@ class ProbeResult:
     ``started_at`` is wall-clock epoch seconds. ``latency_ms`` covers the whole exchange
     (DNS, redirects and body included, time queued for a pooled connection excluded) and
     is None when no response arrived. ``reason`` is one
-    plain sentence; ``body_text`` is the sanitised body (pretty-printed when JSON).
+    plain sentence; ``body_text`` is the sanitised body (pretty-printed when JSON);
+    ``headers`` are the response headers worth reading in an incident (sanitised,
+    never cookies or anything that could carry a credential).
     ``metrics`` holds readings taken from the body: ``p50_ms``, ``p95_ms``, ``p99_ms``,
     ``avg_ms``, ``error_rate_pct``, ``memory_pct`` when the body gives them.
     """
@@ -103,6 +105,7 @@ class ProbeResult:
     checks: tuple[SubCheck, ...] = ()
     metrics: tuple[tuple[str, float], ...] = ()
     body_recognised: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
     def metric(self, name: str) -> float | None:
         """The value of metric ``name`` or None."""
@@ -124,6 +127,26 @@ class HistoryPoint(NamedTuple):
 
 
 @dataclass(frozen=True)
+class VerdictChange:
+    """One move of the debounced verdict, with the reason of the reading that caused it.
+
+    ``initial`` marks the first verdict after onduty started probing (from unknown): it
+    is news only when that verdict is not healthy (see ``alerting``).
+    """
+
+    at: float
+    previous: Verdict
+    verdict: Verdict
+    reason: str
+    initial: bool = False
+
+    @property
+    def alerting(self) -> bool:
+        """Worth a bell, a line in the changes strip and the incident timeline."""
+        return not (self.initial and self.verdict is Verdict.HEALTHY)
+
+
+@dataclass(frozen=True)
 class EndpointState:
     """The debounced view of one endpoint after a probe, sent to ``on_state``.
 
@@ -131,6 +154,7 @@ class EndpointState:
     only leaves DOWN after ``successes_before_up`` consecutive successes; ``changed`` says
     this update moved it (``previous`` is what it was). ``uptime_pct`` covers the history
     window, counting time when no probe ran as not up; None before the first reading.
+    ``changes`` are the endpoint's recent verdict changes, oldest first.
     """
 
     key: str
@@ -144,3 +168,4 @@ class EndpointState:
     history: tuple[HistoryPoint, ...] = field(default=())
     uptime_pct: float | None = None
     consecutive_failures: int = 0
+    changes: tuple[VerdictChange, ...] = ()

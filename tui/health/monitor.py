@@ -4,7 +4,10 @@ Each endpoint runs on its own interval and the next probe is scheduled only afte
 previous one finished, so a slow endpoint never piles up requests. A verdict turns DOWN
 only after ``failures_before_down`` consecutive failures and comes back only after
 ``successes_before_up`` consecutive successes, so a flapping endpoint does not ring the
-bell on every poll. All endpoints share one connection pool.
+bell on every poll. All endpoints share one client, each with its own connection pool:
+a hung endpoint can never take the connections another one needs, and httpcore's pool
+checks every idle connection (a syscall each) whenever it hands one out, which with one
+pool for 200 endpoints costs seconds per round.
 """
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ import httpx
 
 from tui.config import HealthEndpoint, Thresholds
 from tui.health.client import ProxyRoutes, make_client
-from tui.health.model import EndpointState, ErrorKind, HistoryPoint, ProbeResult, Verdict
+from tui.health.model import (
+    EndpointState,
+    ErrorKind,
+    HistoryPoint,
+    ProbeResult,
+    Verdict,
+    VerdictChange,
+)
 from tui.health.probe import failure_result, probe
 
 TOKEN_TIMEOUT = 5.0
+CHANGES_KEPT = 20
 _UP = (Verdict.HEALTHY, Verdict.DEGRADED)
 log = logging.getLogger(__name__)
 
@@ -95,6 +106,7 @@ class _Slot:
     history: deque[HistoryPoint]
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     raws: deque[Verdict] = field(default_factory=lambda: deque(maxlen=32))
+    changes: deque[VerdictChange] = field(default_factory=lambda: deque(maxlen=CHANGES_KEPT))
     verdict: Verdict = Verdict.UNKNOWN
     settled: bool = False
     failures: int = 0
@@ -108,6 +120,7 @@ async def probe_endpoint(
     *,
     resolve_token: TokenResolver | None,
     routes: ProxyRoutes,
+    pool: str | None = None,
 ) -> ProbeResult:
     """Fetch the endpoint's bearer token (if it has ``auth``) with a 5 s limit, then probe."""
     token = None
@@ -125,7 +138,8 @@ async def probe_endpoint(
                 str(exc) or type(exc).__name__)
             return failure_result(endpoint, ErrorKind.CREDENTIAL,
                                   f"credential {secret!r} unavailable: {reason}", Verdict.UNKNOWN)
-    return await probe(client, endpoint, token=token, thresholds=thresholds, routes=routes)
+    return await probe(client, endpoint, token=token, thresholds=thresholds, routes=routes,
+                       pool=pool)
 
 
 class HealthMonitor:
@@ -171,8 +185,7 @@ class HealthMonitor:
     def start(self) -> None:
         """Start one polling task per endpoint (call from the running event loop)."""
         if self._client is None:
-            self._client = make_client(routes=self._routes,
-                                       max_connections=max(20, 2 * len(self._slots)))
+            self._client = make_client(routes=self._routes, max_connections=4)
         for slot in self._slots.values():
             if slot.task is None or slot.task.done():
                 slot.task = asyncio.create_task(self._run(slot), name=f"probe {slot.key}")
@@ -210,7 +223,8 @@ class HealthMonitor:
     async def _probe(self, slot: _Slot) -> ProbeResult:
         assert self._client is not None, "start() makes the client"
         return await probe_endpoint(self._client, slot.endpoint, slot.thresholds,
-                                    resolve_token=self._resolve_token, routes=self._routes)
+                                    resolve_token=self._resolve_token, routes=self._routes,
+                                    pool=slot.key)
 
     def _record(self, slot: _Slot, result: ProbeResult) -> None:
         now = self._clock()
@@ -221,6 +235,8 @@ class HealthMonitor:
         verdict = next_verdict(previous, slot.settled, slot.raws, slot.thresholds)
         changed = verdict is not previous
         if changed:
+            slot.changes.append(VerdictChange(now, previous, verdict, result.reason,
+                                              initial=not slot.settled))
             slot.settled = True
             slot.verdict = verdict
             slot.since = now
@@ -238,6 +254,7 @@ class HealthMonitor:
                                   timeout=slot.endpoint.timeout,
                                   window=self._history * slot.endpoint.interval),
             consecutive_failures=slot.failures,
+            changes=tuple(slot.changes),
         )
         self.states[slot.key] = state
         try:

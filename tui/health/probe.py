@@ -23,7 +23,7 @@ import httpx
 
 from tui.config import HealthEndpoint, Thresholds
 from tui.health.classify import NOT_RECOGNISED, classify, parse_json
-from tui.health.client import ProxyRoutes
+from tui.health.client import POOL_EXTENSION, ProxyRoutes
 from tui.health.conditions import ConditionError, parse_condition
 from tui.health.model import ErrorKind, Hop, ProbeResult, SubCheck, Verdict, worst
 from tui.sanitize import decode, sanitize
@@ -31,6 +31,15 @@ from tui.sanitize import decode, sanitize
 DEFAULT_MAX_BODY = 256 * 1024
 DISPLAY_LIMIT = 64 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
+# Response headers that help in an incident (who answered, through what, for how long,
+# when to retry). A fixed list: cookies and anything else that may carry a credential
+# are never kept.
+SHOWN_HEADERS = (
+    "content-type", "content-length", "server", "date", "age", "cache-control",
+    "retry-after", "via", "x-cache", "cf-ray", "x-request-id", "x-correlation-id",
+    "fly-request-id", "x-vercel-id", "x-railway-request-id", "x-served-by",
+    "strict-transport-security", "www-authenticate",
+)
 _PHASES = {
     "connection.connect_tcp.started": "connecting",
     "connection.start_tls.started": "during the TLS handshake",
@@ -68,6 +77,7 @@ class _Progress:
     phase: str = "resolving"
     hops: list[Hop] = field(default_factory=list)
     ipv6_only: bool = False
+    pool: str | None = None
     queued_at: float = 0.0
     queued_for: float = 0.0
 
@@ -95,16 +105,18 @@ async def probe(
     max_redirects: int = 5,
     thresholds: Thresholds | None = None,
     routes: ProxyRoutes | None = None,
+    pool: str | None = None,
 ) -> ProbeResult:
     """Probe ``endpoint`` once and never raise for anything the network does.
 
     ``token`` (from the keyring) is sent as ``Authorization: Bearer`` to the endpoint's
     own origin only. ``routes`` must be the ones the client was made with (see
-    ``make_client``) so the reported route is the one taken.
+    ``make_client``) so the reported route is the one taken. ``pool`` names the
+    connection pool to use (see ``make_client``); None shares one.
     """
     limits = thresholds or Thresholds()
     routing = routes or ProxyRoutes.from_environ()
-    progress = _Progress(endpoint.url)
+    progress = _Progress(endpoint.url, pool=pool)
     started_at = time.time()
     clock = time.perf_counter()
     deadline = asyncio.timeout(endpoint.timeout)
@@ -174,7 +186,8 @@ async def _exchange(
         progress.wait_for_pool()
         async with client.stream(
             "GET", url, headers=headers, timeout=httpx.Timeout(endpoint.timeout),
-            follow_redirects=False, extensions={"trace": progress.trace},
+            follow_redirects=False,
+            extensions={"trace": progress.trace, POOL_EXTENSION: progress.pool},
         ) as response:
             location = response.headers.get("location")
             if response.status_code in _REDIRECTS and location:
@@ -346,6 +359,8 @@ def _result(
         checks=tuple(checks),
         metrics=verdict_of.metrics,
         body_recognised=verdict_of.recognised,
+        headers=tuple((name, sanitize(response.headers[name])) for name in SHOWN_HEADERS
+                      if name in response.headers),
     )
 
 
@@ -402,7 +417,8 @@ def _timed_out(endpoint: HealthEndpoint, progress: _Progress) -> _Failed:
     if progress.phase == "connecting" and progress.route != "direct":
         return _Failed(ErrorKind.PROXY, f"timed out after {limit} connecting {progress.route}",
                        Verdict.UNKNOWN)
-    return _Failed(ErrorKind.TIMEOUT, f"timed out after {limit} ({progress.phase})")
+    only6 = "; the host has only IPv6 addresses" if progress.ipv6_only else ""
+    return _Failed(ErrorKind.TIMEOUT, f"timed out after {limit} ({progress.phase}{only6})")
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
