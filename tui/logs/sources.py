@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from tui.childenv import child_environment
 from tui.config import LogSource
 from tui.logs.parse import LineKind, strip_sgr
 from tui.sanitize import decode, sanitize
@@ -637,6 +638,7 @@ class CommandSource(Source):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            env=child_environment(),
         )
         self.pgid = transport.get_pid()
         self._set(SourceState.CONNECTED)
