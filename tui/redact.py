@@ -16,7 +16,12 @@ from __future__ import annotations
 import re
 import string
 import threading
+import traceback
 from urllib.parse import unquote, urlsplit
+
+from rich.text import Text
+
+from tui.sanitize import safe_text
 
 MASK = "«redacted»"
 MIN_SECRET_LENGTH = 4
@@ -119,6 +124,12 @@ class Redactor:
         self._lock = threading.Lock()
         self._values: set[str] = set()
         self._exact: re.Pattern[str] | None = None
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the set of values changes: render caches keyed on it stay honest."""
+        return self._generation
 
     def register(self, value: str) -> None:
         """Mask ``value`` (and the password inside it, if it is a URL) from now on."""
@@ -130,12 +141,14 @@ class Redactor:
             self._values |= fresh
             ordered = sorted(self._values, key=len, reverse=True)
             self._exact = re.compile("|".join(re.escape(v) for v in ordered))
+            self._generation += 1
 
     def forget_all(self) -> None:
         """Drop every registered value (for a new session or a test)."""
         with self._lock:
             self._values.clear()
             self._exact = None
+            self._generation += 1
 
     def redact(self, text: str) -> str:
         """``text`` with every registered value and every credential shape masked."""
@@ -182,3 +195,14 @@ REDACTOR = Redactor()
 def redact(text: str) -> str:
     """Redact ``text`` with the process-wide redactor."""
     return REDACTOR.redact(text)
+
+
+def redacted_text(text: str, style: str = "", *, multiline: bool = False) -> Text:
+    """``safe_text`` of redacted ``text``: what every widget should show for untrusted text."""
+    return safe_text(redact(text), style, multiline=multiline)
+
+
+def crash_report(error: BaseException) -> str:
+    """A traceback for ``error`` fit to print: no local variables (a frame may hold a DSN
+    or a token), and every known secret and credential shape masked."""
+    return redact("".join(traceback.format_exception(error)))

@@ -23,7 +23,7 @@ import re
 import secrets as _random
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -40,17 +40,27 @@ from keyring.errors import (
 )
 
 from tui import paths
-from tui.config import SECRET_NAME
+from tui.childenv import SECRET_PREFIX
+from tui.config import SECRET_NAME, Config, Environment, HealthEndpoint
 from tui.errors import OnDutyError
 from tui.redact import REDACTOR, redact
 
 SERVICE = "onduty"
 DEFAULT_TIMEOUT = 5.0
-ENV_PREFIX = "ONDUTY_SECRET_"
+ENV_PREFIX = SECRET_PREFIX
 BACKEND_ENV = "ONDUTY_KEYRING_BACKEND"
 ENCRYPTED_FILE_CHOICE = "encrypted-file"
 
 Source = Literal["environment", "session", "keyring"]
+State = Literal["keyring", "environment", "session", "missing", "locked", "unavailable"]
+STATE_LABELS: dict[str, str] = {
+    "keyring": "set in keyring",
+    "environment": "from environment",
+    "session": "session only",
+    "missing": "missing",
+    "locked": "keyring locked",
+    "unavailable": "keyring unavailable",
+}
 _T = TypeVar("_T")
 
 
@@ -107,10 +117,7 @@ class BackendInfo:
     @property
     def headless(self) -> bool:
         """True when nothing can be stored: the fail or null backend (or a chain of them)."""
-        if self.kind.startswith("chainer-of:"):
-            parts = [p for p in self.kind.removeprefix("chainer-of:").split(",") if p]
-            return all(p in ("fail", "null") for p in parts)
-        return self.kind in ("fail", "null")
+        return headless_kind(self.kind)
 
     @property
     def secure(self) -> bool:
@@ -119,6 +126,77 @@ class BackendInfo:
             parts = self.kind.removeprefix("chainer-of:").split(",")
             return bool(parts) and parts[0] == "secure"
         return self.kind == "secure"
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    """Whether a secret can be used now, and from where; never its value.
+
+    ``state`` tells "missing" (the keyring answered: no entry) apart from "locked" and
+    "unavailable" (the keyring could not answer), because they need different fixes.
+    ``detail`` is the redacted reason when the secret cannot be used.
+    """
+
+    name: str
+    state: State
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def usable(self) -> bool:
+        return self.state in ("keyring", "environment", "session")
+
+
+@dataclass(frozen=True)
+class SecretUse:
+    """Where the config refers to a secret: an environment's database or an endpoint's auth."""
+
+    environment: str
+    kind: Literal["database", "bearer"]
+    endpoint: HealthEndpoint | None = None
+
+    @property
+    def label(self) -> str:
+        if self.endpoint is None:
+            return f"{self.environment} database"
+        return f"{self.environment} {self.endpoint.name} auth"
+
+
+def secret_uses(config: Config) -> dict[str, tuple[SecretUse, ...]]:
+    """Every secret name the config refers to, with where it is used, in config order."""
+    uses: dict[str, list[SecretUse]] = {}
+    for env in config.environments:
+        if env.database_secret:
+            uses.setdefault(env.database_secret, []).append(SecretUse(env.name, "database"))
+        for endpoint in env.health:
+            if endpoint.auth_secret:
+                uses.setdefault(endpoint.auth_secret, []).append(
+                    SecretUse(env.name, "bearer", endpoint)
+                )
+    return {name: tuple(found) for name, found in uses.items()}
+
+
+def bearer_endpoints(
+    config: Config, name: str
+) -> tuple[tuple[Environment, HealthEndpoint], ...]:
+    """The health endpoints that send secret ``name`` as their bearer token."""
+    return tuple(
+        (env, endpoint)
+        for env in config.environments
+        for endpoint in env.health
+        if endpoint.auth_secret == name
+    )
+
+
+def headless_kind(kind: str) -> bool:
+    """True for a backend kind (see ``classify``) that can store nothing."""
+    if kind.startswith("chainer-of:"):
+        parts = [p for p in kind.removeprefix("chainer-of:").split(",") if p]
+        return all(p in ("fail", "null") for p in parts)
+    return kind in ("fail", "null")
 
 
 def validate_name(name: str) -> str:
@@ -164,6 +242,21 @@ def headless_fixes(info: BackendInfo) -> str:
             "automatically when no keyring is available)",
             "  3. For automation, set environment variables, which onduty reads first:",
             f"       {env_var_name('production/database_url')} for production/database_url",
+        )
+    )
+
+
+def headless_summary(info: BackendInfo) -> str:
+    """The headless explanation short enough for a notification: the three fixes in brief."""
+    return "\n".join(
+        (
+            f"No usable keyring ({info.name}): onduty asks for credentials each session "
+            "and keeps them in memory only.",
+            "To store them: 1. run onduty inside dbus-run-session with an unlocked "
+            "gnome-keyring; "
+            f"2. export {BACKEND_ENV}={ENCRYPTED_FILE_CHOICE} (a passphrase-protected file); "
+            f"3. set {ENV_PREFIX}<ENV>_<NAME> variables.",
+            "ctrl+k: type them in for this session, and the full instructions.",
         )
     )
 
@@ -424,9 +517,15 @@ class SecretStore:
         if name in self._session:
             return SecretValue(name, self._session[name], "session")
         backend = await self.backend()
-        if classify(backend) == "null":
+        kind = classify(backend)
+        if kind == "null":
             raise SecretUnavailable(
                 f"cannot read {name}: the null keyring backend stores nothing; "
+                "run `onduty secret backend` for the fixes"
+            )
+        if kind != "fail" and headless_kind(kind):
+            raise SecretUnavailable(
+                f"cannot read {name}: no usable keyring ({kind}); "
                 "run `onduty secret backend` for the fixes"
             )
         value = await self._call("read", name, lambda: backend.get_password(SERVICE, name))
@@ -502,6 +601,22 @@ class SecretStore:
         await self._update_index(remove=name)
         if not (found or in_session):
             raise SecretNotFound(f"{name} is not set: the keyring has no such entry")
+
+    async def status(self, name: str) -> SecretStatus:
+        """Where ``name`` would come from now, or why it cannot be read (never the value)."""
+        try:
+            secret = await self.get(name)
+        except SecretNotFound as exc:
+            return SecretStatus(name, "missing", redact(str(exc)))
+        except SecretLocked as exc:
+            return SecretStatus(name, "locked", redact(str(exc)))
+        except SecretUnavailable as exc:
+            return SecretStatus(name, "unavailable", redact(str(exc)))
+        return SecretStatus(name, secret.source)
+
+    async def statuses(self, names: Sequence[str]) -> list[SecretStatus]:
+        """``status`` of every name, concurrently (each keyring call has its own deadline)."""
+        return list(await asyncio.gather(*(self.status(n) for n in names)))
 
     async def names(self) -> list[str]:
         """Names of the secrets onduty stored or was given this session (never values)."""

@@ -6,8 +6,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from rich.text import Text
 
-from tui.redact import MASK, REDACTOR, Redactor, redact
+from tui.redact import MASK, REDACTOR, Redactor, crash_report, redact, redacted_text
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +155,39 @@ def test_pathological_input_stays_linear() -> None:
         started = time.perf_counter()
         redact(text)
         assert time.perf_counter() - started < 1.0
+
+
+def test_generation_changes_when_values_change() -> None:
+    before = REDACTOR.generation
+    REDACTOR.register("generation-value-1")
+    assert REDACTOR.generation > before
+    again = REDACTOR.generation
+    REDACTOR.register("generation-value-1")  # already known: no change
+    assert REDACTOR.generation == again
+    REDACTOR.forget_all()
+    assert REDACTOR.generation > again
+
+
+def test_redacted_text_is_plain_sanitised_and_redacted() -> None:
+    REDACTOR.register("exact-value-99")
+    text = redacted_text("[bold]x[/] exact-value-99 \x1b]52;c;Zm9v\x07")
+    assert isinstance(text, Text)
+    assert text.plain == "[bold]x[/] «redacted» ␛]52;c;Zm9v␇"
+    assert not text.spans
+
+
+def _leaky(dsn: str) -> None:
+    password_copy = dsn.split(":")[2].split("@")[0]
+    raise RuntimeError(f"cannot connect with {password_copy}")
+
+
+def test_crash_report_has_no_locals_and_no_secret() -> None:
+    dsn = "postgresql://app:Crash-Pw-5150@db/app"
+    REDACTOR.register(dsn)
+    try:
+        _leaky(dsn)
+    except RuntimeError as exc:
+        report = crash_report(exc)
+    assert "RuntimeError: cannot connect with «redacted»" in report
+    assert "_leaky" in report  # still a traceback
+    assert "Crash-Pw-5150" not in report and "password_copy =" not in report

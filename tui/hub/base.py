@@ -31,11 +31,22 @@ class Sink(Protocol):
 _STORE: SecretStore | None = None
 
 
-async def resolve_secret(name: str) -> str:
-    """A secret's value by name: environment fallback, session cache, then the OS keyring."""
+def secret_store() -> SecretStore:
+    """The one SecretStore of this process: hubs and the secrets screen share its session."""
     global _STORE
     if _STORE is None:
         from tui.secrets import SecretStore
 
         _STORE = SecretStore()
-    return (await _STORE.get(name)).value
+    return _STORE
+
+
+def use_secret_store(store: SecretStore | None) -> None:
+    """Make ``store`` the shared one (tests, a custom index); None: a default one on next use."""
+    global _STORE
+    _STORE = store
+
+
+async def resolve_secret(name: str) -> str:
+    """A secret's value by name: environment fallback, session cache, then the OS keyring."""
+    return (await secret_store().get(name)).value
