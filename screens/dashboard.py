@@ -26,5 +26,5 @@ class DashboardScreen(HealthWiring, LogsWiring, DatabaseWiring, IncidentWiring):
             yield HealthPane(id="health-pane", compact=True)
             yield LogPane(id="log-pane")
             yield DbPane(id="db-pane", compact=True)
-            yield IncidentPane(id="incident-pane")
+            yield IncidentPane(id="incident-pane", compact=True)
         yield StatusBar()

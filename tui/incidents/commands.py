@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.childenv import child_environment
 from tui.errors import OnDutyError
 from tui.redact import redact
 from tui.sanitize import decode, sanitize
@@ -248,6 +249,7 @@ class CommandRunner:
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
                 cwd=cwd,
+                env=child_environment(),
             )
         except OSError as exc:
             return CommandResult(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from tui.incidents.model import Incident
-from tui.incidents.timers import format_clock, status_update_timer
+from tui.incidents.timers import format_clock, format_span, status_update_timer
 
 _PLACEHOLDER = re.compile(r"(?<![\\!])\[([^\[\]\n]{1,80})\](?!\()")
 _SEVERITY_RANGE = re.compile(r"\b[Pp]\[\d\s*-\s*\d\]")
@@ -61,6 +61,20 @@ def _impact(incident: Incident, now: float) -> str | None:
     return incident.impact
 
 
+def _started(incident: Incident, now: float) -> str:
+    return format_time(incident.started_at)
+
+
+def _update_interval(incident: Incident, now: float) -> str | None:
+    every = incident.severity.status_update_every_s
+    return None if not every else format_span(every)
+
+
+def _next_step(incident: Incident, now: float) -> str | None:
+    current = incident.current
+    return None if current is None else f"{current[2].step.id} {current[2].step.text}"
+
+
 # A filler returns None when the incident does not know the value: the placeholder stays.
 _Filler = Callable[[Incident, float], str | None]
 
@@ -70,6 +84,13 @@ _FILLERS: dict[str, _Filler] = {
     "status": lambda i, now: i.state.value.capitalize(),
     "state": lambda i, now: i.state.value.capitalize(),
     "impact": _impact,
+    "who is affected": _impact,
+    "start time": _started,
+    "started": _started,
+    "update interval": _update_interval,
+    "next actions": _next_step,
+    "next steps": _next_step,
+    "investigating or mitigating": lambda i, now: i.state.value.capitalize(),
     "brief description": _impact,
     "duration": _duration,
     "x minutes": _minutes,
@@ -81,7 +102,10 @@ _FILLERS: dict[str, _Filler] = {
     "steps done": _steps_done,
     "progress": _steps_done,
     "what has been done": _steps_done,
+    "actions taken": _steps_done,
     "title": lambda i, now: i.title,
+    "summary": lambda i, now: i.title,
+    "incident summary": lambda i, now: i.title,
     "description": lambda i, now: i.title,
     "incident title": lambda i, now: i.title,
     "time": lambda i, now: format_time(now),
