@@ -30,6 +30,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 VERSION = "2.14.3"
 DB_FAILURE = "connect ETIMEDOUT 10.0.4.12:5432"
@@ -323,9 +324,10 @@ class _QuietServer(uvicorn.Server):
 
 
 class ServiceServer:
-    """Serves an ASGI app with uvicorn on 127.0.0.1 and a free port."""
+    """Serves an ASGI app (the demo's, or a seed-shaped one) with uvicorn on 127.0.0.1 and
+    a free port."""
 
-    def __init__(self, app: DemoService, host: str = "127.0.0.1") -> None:
+    def __init__(self, app: AsgiApp, host: str = "127.0.0.1") -> None:
         self.app = app
         self.host = host
         self.port = 0
