@@ -1,7 +1,8 @@
 """`?`: every binding of the screen underneath, grouped by where it applies.
 
 Textual's help panel lists the focused widget's keys first and is cut off at 80x24; on
-call, the engineer needs the whole keymap at once, with the ids used to remap keys.
+call, the engineer needs the whole keymap at once, with the ids used to remap keys. The
+keys of the pane in front and the keys that work everywhere sit side by side.
 """
 
 from __future__ import annotations
@@ -10,36 +11,34 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tui.sanitize import safe_text
 
 
-def bindings_table(bindings: dict[str, ActiveBinding]) -> Table:
-    """A table of key, what it does, where it applies and its remap id."""
-    table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("does")
-    table.add_column("where", style="dim", no_wrap=True)
-    table.add_column("id (for [keys])", style="dim", no_wrap=True)
-    seen: set[tuple[str, str]] = set()
-    rows = sorted(bindings.values(), key=lambda b: (b.node is not b.node.app, b.binding.key))
-    for active in rows:
+def bindings_table(title: str, bindings: list[tuple[str, ActiveBinding]]) -> Table:
+    """A table of keys, what they do and their remap id; one row per action."""
+    table = Table(box=None, expand=True, pad_edge=False, show_edge=False,
+                  title=Text(title, style="bold"), title_justify="left")
+    table.add_column(Text("key"), style="bold", no_wrap=True)
+    table.add_column(Text("does"))
+    table.add_column(Text("id for [keys]"), style="dim", no_wrap=True)
+    keys_by_action: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], ActiveBinding] = {}
+    for key, active in bindings:
         binding = active.binding
         label = binding.description or binding.action
-        if (binding.action, label) in seen or not label:
+        if not label:
             continue
-        seen.add((binding.action, label))
-        keys = [k for k, b in bindings.items() if b.binding.action == binding.action]
-        where = "everywhere" if active.node is active.node.app else type(active.node).__name__
-        table.add_row(
-            safe_text(", ".join(active.node.app.get_key_display(Binding(k, "")) for k in keys)),
-            safe_text(label),
-            safe_text(where),
-            safe_text(binding.id or ""),
-        )
+        action = (binding.action, label)
+        keys_by_action.setdefault(action, []).append(key)
+        first.setdefault(action, active)
+    for action, active in sorted(first.items(), key=lambda item: item[0][1].lower()):
+        app = active.node.app
+        keys = ", ".join(app.get_key_display(Binding(k, "")) for k in keys_by_action[action])
+        table.add_row(safe_text(keys), safe_text(action[1]), safe_text(active.binding.id or ""))
     return table
 
 
@@ -57,7 +56,11 @@ class KeysScreen(ModalScreen[None]):
         self._shown = bindings
 
     def compose(self) -> ComposeResult:
+        here = [(k, b) for k, b in self._shown.items() if b.node is not b.node.app]
+        everywhere = [(k, b) for k, b in self._shown.items() if b.node is b.node.app]
         with VerticalScroll(id="keys", classes="dialog"):
             yield Label(Text("Keys  (escape closes · ctrl+p for every command)", style="bold"),
                         classes="dialog-title")
-            yield Static(bindings_table(self._shown))
+            with Horizontal(id="keys-columns"):
+                yield Static(bindings_table("this screen", here), classes="keys-column")
+                yield Static(bindings_table("everywhere", everywhere), classes="keys-column")

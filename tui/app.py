@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual._xterm_parser import XTermParser
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 from textual.signal import Signal
@@ -28,16 +30,20 @@ from screens.dashboard import DashboardScreen
 from screens.database import DatabaseScreen
 from screens.environment import EnvironmentSwitcher
 from screens.health import HealthScreen
-from screens.incident import IncidentScreen
+from screens.incident import IncidentActions, IncidentScreen, incident_commands
 from screens.keys import KeysScreen
 from screens.logs import LogsScreen
+from screens.runbooks import RunbooksScreen
+from screens.secrets import SecretsScreen, announce_keyring
 from themes import DEFAULT_THEME, STYLESHEET, THEMES
 from tui.config import Config, Environment
 from tui.hub import Engines
 from tui.paths import state_path
+from tui.redact import crash_report, redact
 from tui.state import load_state, save_state
+from widgets.log_pane import LogPane
 
-PANES = ("dashboard", "health", "logs", "database", "incident")
+PANES = ("dashboard", "health", "logs", "database", "incident", "runbooks")
 
 
 @dataclass(frozen=True)
@@ -50,12 +56,39 @@ class StatusInfo:
     errors: tuple[str, ...]
 
 
+class HangupSafeWriter(WriterThread):
+    """Textual's output thread, but a hung-up terminal (EIO) does not kill it.
+
+    When the SSH link drops, writes fail; Textual's thread dies on the first failure,
+    its bounded queue fills, and shutdown blocks forever on the next write. This one
+    keeps draining (and discarding) until it is told to stop.
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except OSError:
+            while self._queue.get() is not None:
+                continue
+
+
 class HangupSafeDriver(LinuxDriver):
     """Textual's Linux driver, but end-of-file or a hung-up terminal ends the app.
 
     Textual's input thread loops forever when stdin reaches EOF (a busy spin) and panics
     on EIO when the SSH link drops. Here either one asks the app to exit cleanly.
     """
+
+    def start_application_mode(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        super().start_application_mode()
+        # Swap in the hang-up safe writer; the stock one is flushed and stopped first so
+        # the escape sequences that set up the screen are written in order.
+        stock = self._writer_thread
+        if stock is not None:
+            stock.stop()
+        self._writer_thread = HangupSafeWriter(self._file)
+        self._writer_thread.start()
 
     def run_input_thread(self) -> None:
         parser = XTermParser(self._debug)
@@ -69,7 +102,8 @@ class HangupSafeDriver(LinuxDriver):
                     except OSError:
                         data = b""
                     if not data:
-                        self._app.call_from_thread(self._app.input_closed)
+                        # Never wait for the loop here: it may be joining this thread.
+                        self._loop.call_soon_threadsafe(self._app.input_closed)
                         return
                     for event in parser.feed(decoder.decode(data)):
                         self.process_message(event)
@@ -88,6 +122,7 @@ class OnDutyApp(App[int]):
         "logs": LogsScreen,
         "database": DatabaseScreen,
         "incident": IncidentScreen,
+        "runbooks": RunbooksScreen,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -96,10 +131,12 @@ class OnDutyApp(App[int]):
         Binding("3", "go('logs')", "Logs", id="go.logs"),
         Binding("4", "go('database')", "Database", id="go.database"),
         Binding("5", "go('incident')", "Incident", id="go.incident"),
-        Binding("exclamation_mark", "go('incident')", "Incident", id="incident.open"),
+        Binding("6", "go('runbooks')", "Runbooks", id="go.runbooks"),
+        Binding("exclamation_mark", "open_incident", "Incident", id="incident.open"),
         Binding("e", "switch_environment", "Environment", id="environment.switch"),
         Binding("question_mark", "show_keys", "Keys", id="help.keys"),
         Binding("full_stop", "note", "Note", id="incident.note"),
+        Binding("ctrl+k", "secrets", "Secrets", id="secrets.manage"),
         Binding("q", "request_quit", "Quit", id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
     ]
@@ -114,6 +151,7 @@ class OnDutyApp(App[int]):
         engines: bool = True,
         demo: Any = None,
         initial_mode: str = "dashboard",
+        incidents: bool | None = None,
     ) -> None:
         self.DEFAULT_MODE = initial_mode  # read by App.__init__ to create the first screen
         super().__init__()
@@ -128,12 +166,17 @@ class OnDutyApp(App[int]):
             remembered if remembered in names else (names[0] if names else "")
         )
         self.problems: dict[str, str] = {}
+        self.terminal_lost = False
         self.status_changed: Signal[StatusInfo] = Signal(self, "status")
         self.health_changed: Signal[Any] = Signal(self, "health")
         self.logs_changed: Signal[Any] = Signal(self, "logs")
         self.db_changed: Signal[Any] = Signal(self, "db")
         notes = {"production": demo.db_error} if demo is not None and demo.db_error else {}
         self.engines = Engines(self, database_notes=notes) if engines else None
+        self.incident_changed: Signal[Any] = Signal(self, "incident")
+        self.incident_actions = IncidentActions(self)
+        self.incidents = self.incident_actions.create_hub(
+            store_enabled=engines if incidents is None else incidents)
         if config.keys:
             self.set_keymap(dict(config.keys))
         for theme in THEMES:
@@ -153,7 +196,8 @@ class OnDutyApp(App[int]):
 
     def status_info(self) -> StatusInfo:
         errors = tuple(f"{pane}: {text}" for pane, text in sorted(self.problems.items()))
-        return StatusInfo(self.environment_name, len(self.config.environments), "", errors)
+        return StatusInfo(self.environment_name, len(self.config.environments),
+                          self.incidents.footer(), errors)
 
     def health_states(self) -> Any:
         return self.engines.health.states() if self.engines else ()
@@ -167,6 +211,7 @@ class OnDutyApp(App[int]):
     def set_problem(self, pane: str, text: str | None) -> None:
         """Mark ``pane`` in error (shown in the status bar) or clear it."""
         if text:
+            text = redact(text)
             if self.problems.get(pane) == text:
                 return
             self.problems[pane] = text
@@ -185,21 +230,42 @@ class OnDutyApp(App[int]):
             loop.add_signal_handler(signum, self._on_terminate_signal, signum)
         if self.engines:
             self.call_after_refresh(self.engines.start)
+            self.run_worker(announce_keyring(self, self.config), group="keyring-notice",
+                            exit_on_error=False)
+        self.run_worker(self.incident_actions.start(), group="incident-start",
+                        exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        await self.incidents.stop()
         if self.engines:
             await self.engines.stop()
 
+    def _fatal_error(self) -> None:
+        """An unhandled error: print a traceback without local variables (a frame may hold
+        a DSN or a token) and with every known secret masked, instead of Textual's own."""
+        self.bell()
+        error = sys.exception()
+        report = crash_report(error) if error is not None else "onduty stopped on an error"
+        self._exit_renderables.append(Text(report))
+        self._close_messages_no_wait()
+
     def _on_terminate_signal(self, signum: int) -> None:
-        """SIGHUP (the SSH link dropped) or SIGTERM: stop children, flush, restore, exit."""
+        """SIGHUP (the SSH link dropped) or SIGTERM: stop children, flush, restore, exit.
+
+        Every incident entry is committed before it is shown; unmount closes the store.
+        """
+        self.incidents.kill_children()
         if self.engines:
             self.engines.kill_children()
+        self.terminal_lost = signum == signal.SIGHUP
         self.exit(128 + signum)
 
     def input_closed(self) -> None:
         """Standard input reached end-of-file or the terminal hung up: exit, do not spin."""
+        self.incidents.kill_children()
         if self.engines:
             self.engines.kill_children()
+        self.terminal_lost = True
         self.exit(0)
 
     def watch_theme(self, theme: str) -> None:
@@ -242,13 +308,27 @@ class OnDutyApp(App[int]):
         self.status_changed.publish(self.status_info())
 
     def action_note(self) -> None:
-        self.notify("No incident is open: notes belong to an incident.", timeout=3)
+        self.incident_actions.note()
+
+    def action_open_incident(self) -> None:
+        self.incident_actions.open_or_go()
 
     def action_request_quit(self) -> None:
-        self.exit(0)
+        self.incident_actions.request_quit()
+
+    def on_log_pane_attach_lines(self, event: LogPane.AttachLines) -> None:
+        sources = sorted({line.source for line in event.lines})
+        self.incident_actions.attach_log_lines(", ".join(sources), event.text.splitlines())
+
+    def action_secrets(self) -> None:
+        if not isinstance(self.screen, SecretsScreen):
+            self.push_screen(SecretsScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand("secrets: manage", "Add, replace, test or delete credentials",
+                            self.action_secrets)
+        yield from incident_commands(self)
         for pane in PANES:
             yield SystemCommand(
                 f"go: {pane}", f"Show the {pane} screen", lambda p=pane: self.action_go(p)
@@ -275,8 +355,13 @@ def create_app(
     engines: bool = True,
     demo: Any = None,
     initial_mode: str = "dashboard",
+    incidents: bool | None = None,
 ) -> OnDutyApp:
-    """The one app factory, shared by the CLI and the tests so both run the real wiring."""
+    """The one app factory, shared by the CLI and the tests so both run the real wiring.
+
+    ``incidents`` opens the incident store (default: with the engines, so shell tests
+    never touch the user's store).
+    """
     return OnDutyApp(
         config,
         environment=environment,
@@ -285,6 +370,7 @@ def create_app(
         engines=engines,
         demo=demo,
         initial_mode=initial_mode,
+        incidents=incidents,
     )
 
 
@@ -302,4 +388,15 @@ def run_console(
     if sys.platform != "win32":
         app.driver_class = HangupSafeDriver
     code = app.run()
+    if app.terminal_lost:
+        _detach_from_terminal()
     return int(code or 0)
+
+
+def _detach_from_terminal() -> None:
+    """The terminal is gone: point stdout/stderr at /dev/null so that nothing written
+    after the app (the demo's goodbye, the interpreter's final flush) fails with EIO."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)

@@ -90,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runbook.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
+    logs = sub.add_parser(
+        "logs",
+        help="the log pane full screen on files, stdin or a command (no config)",
+        description="Follow FILE..., standard input (-) or `-- COMMAND ARGS` full screen, "
+        "like tail -F or less +F, with filters, presets and stats. `onduty logs --help` "
+        "lists its options.",
+        add_help=False,
+        prefix_chars="\0",  # every argument, `--` included, goes to `onduty logs`
+    )
+    logs.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
     incident = sub.add_parser(
         "incident",
         help="list, show, export or resume incidents",
@@ -98,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     incident.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    init = sub.add_parser(
+        "init",
+        help="draft a config from your runbook",
+        description="Read a Markdown runbook and draft an onduty config from it: the health "
+        "URLs it curls, its log commands, its environments and its alert thresholds, each "
+        "marked REVIEW with the runbook line it came from. Prints the draft, or writes it "
+        "to --output (never over an existing file without --force).",
+    )
+    init.add_argument("--from-runbook", metavar="FILE", required=True, type=Path,
+                      help="the runbook to read (Markdown)")
+    init.add_argument("--output", "-o", metavar="PATH", type=Path,
+                      help="write the draft here instead of printing it")
+    init.add_argument("--force", action="store_true", help="replace an existing --output file")
 
     sub.add_parser(
         "doctor",
@@ -141,6 +166,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from tui.incidents.cli import run_incident
 
         return run_incident(list(args.args), store_path=_load(args).incident_store)
+    if command == "init":
+        from tui.init import run_init
+
+        return run_init(args.from_runbook, args.output, force=args.force)
     if command == "doctor":
         from tui.doctor import run_doctor
 
@@ -149,6 +178,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check(args)
     if command == "demo":
         return _demo(args)
+    if command == "logs":
+        from tui.logs.cli import run_logs
+
+        return run_logs(list(args.args))
     if command == "runbook":
         from tui.runbooks.cli import run_runbook
 
@@ -171,6 +204,9 @@ def _load(args: argparse.Namespace) -> Config:
 def _check(args: argparse.Namespace) -> int:
     import asyncio
 
+    # httpx imports its own command line (click, rich, pygments: ~40 ms) unless that
+    # module is marked absent; a one-shot check never uses it.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from tui.config import Config
     from tui.health.check import run_check
 

@@ -77,12 +77,12 @@ def pane_dead(session: TmuxSession) -> bool:
 class PtyConsole:
     """The real `onduty` on a pseudo-terminal whose output is recorded byte for byte."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, stdin: int | None = None) -> None:
         self.primary, secondary = os.openpty()
         fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli"], stdin=secondary, stdout=secondary,
-            stderr=secondary, env=env, cwd=ROOT, start_new_session=True,
+            [sys.executable, "-m", "tui.cli"], stdin=secondary if stdin is None else stdin,
+            stdout=secondary, stderr=secondary, env=env, cwd=ROOT, start_new_session=True,
         )
         os.close(secondary)
         self.output = bytearray()
@@ -133,18 +133,31 @@ def test_a_signal_stops_children_and_restores_the_terminal(console_env: dict[str
         console.close()
 
 
-def test_stdin_at_eof_exits_without_spinning(console_env: dict[str, str]) -> None:
-    primary, secondary = os.openpty()
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli"], stdin=subprocess.DEVNULL, stdout=secondary,
-        stderr=secondary, env=console_env, cwd=ROOT, start_new_session=True,
-    )
-    os.close(secondary)
+def test_losing_the_terminal_ends_the_app_and_its_children(console_env: dict[str, str]) -> None:
+    """The SSH link drops: the pty's other side closes (SIGHUP, then EIO on every read)."""
+    console = PtyConsole(console_env)
     try:
-        status, cpu = _wait_with_usage(process.pid, timeout=30)
+        wait_until(lambda: "tick" in console.text(), 30, "log lines on the screen")
+        children = processes_matching(console_env["MARKER"])
+        assert children
+        os.close(console.primary)
+        console.primary = os.open(os.devnull, os.O_RDONLY)
+        status = console.process.wait(15)
+        assert status in (0, 128 + signal.SIGHUP, -signal.SIGHUP), status
+        wait_until(lambda: not any(process_alive(p) for p in children), 10,
+                   "the log command's whole process group to die")
     finally:
-        os.close(primary)
+        console.close()
+
+
+def test_stdin_at_eof_exits_without_spinning(console_env: dict[str, str]) -> None:
+    started = time.monotonic()
+    console = PtyConsole(console_env, stdin=subprocess.DEVNULL)  # the pty is read, as a
+    try:                                                         # terminal would
+        status, cpu = _wait_with_usage(console.process.pid, timeout=30)
+        console.process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        console.close()
     elapsed = time.monotonic() - started
     assert os.waitstatus_to_exitcode(status) == 0
     assert cpu < max(4.0, elapsed * 0.8), f"{cpu:.1f}s of CPU in {elapsed:.1f}s: a busy loop"

@@ -22,7 +22,8 @@ class TmuxSession:
         self.name = name
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         # COLUMNS/LINES from the test runner's environment would override the pane's size.
-        shell_command = f"env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
+        # exec: the pane's pid is then the command itself, not a shell around it.
+        shell_command = f"exec env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
         self._tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
                    shell_command)
         self._tmux("set-option", "-t", name, "remain-on-exit", "off")
