@@ -72,14 +72,19 @@ def tls_title(label: str) -> str:
 # --------------------------------------------------------------------------- activity
 
 
-def activity_line(activity: ActivitySummary) -> Text:
-    """Sessions by state against max_connections, the pool-exhaustion check of the runbooks."""
+def activity_line(activity: ActivitySummary, *, compact: bool = False) -> Text:
+    """Sessions by state against max_connections, the pool-exhaustion check of the runbooks.
+
+    ``compact`` (the dashboard) keeps what needs attention and drops the per-state counts.
+    """
     text = Text()
     pct = activity.usage_pct
     style = BAD if pct >= 90 else (WARN if pct >= 75 else "")
-    text.append(f"{activity.total}/{activity.max_connections} connections ({pct:.0f}%)", style)
+    label = "conn" if compact else "connections"
+    text.append(f"{activity.total}/{activity.max_connections} {label} ({pct:.0f}%)", style)
     for state, count in activity.states:
-        text.append(f"  {state} {count}")
+        if not compact or state == "active":
+            text.append(f"  {state} {count}")
     if activity.idle_in_transaction:
         oldest = max((s.xact_age_s or 0) for s in activity.idle_in_transaction)
         text.append(f"  · idle in tx {len(activity.idle_in_transaction)} "

@@ -193,7 +193,7 @@ class DbPane(Pane):
         activity = self.query_one("#db-activity", Static)
         activity.display = snapshot.activity is not None
         if snapshot.activity is not None:
-            activity.update(activity_line(snapshot.activity))
+            activity.update(activity_line(snapshot.activity, compact=self.compact))
         view = snapshot.settings.view
         self._show_view(view)
         if view is DbView.STATEMENTS:

@@ -183,7 +183,9 @@ class LogPane(Pane):
         if view is None or not view.sources:
             return
         log_view = self.log_view
-        parts = ["logs", f"filter: {self.log_filter.describe()}"]
+        parts = ["logs"]
+        if self.log_filter.active:
+            parts.append(f"filter: {self.log_filter.describe()}")
         if log_view.paused:
             parts.append(f"PAUSED · {log_view.waiting:,} new lines waiting")
         elif log_view.cursor is not None:

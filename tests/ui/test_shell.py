@@ -170,3 +170,27 @@ async def test_q_quits(tmp_path: Path) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_no_color_is_honoured_and_verdicts_stay_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR: every colour is filtered out, so a verdict must say itself in words."""
+    from textual.filter import Monochrome, NoColor
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path)
+    now = time.time()
+    probe = ProbeResult(endpoint="/health", url="http://x/health", final_url="http://x/health",
+                        started_at=now, verdict=Verdict.DOWN, reason="503 from /health",
+                        latency_ms=5.0, status=503)
+    state = EndpointState(key="production//health", env="production", endpoint="/health",
+                          verdict=Verdict.DOWN, previous=Verdict.HEALTHY, last=probe, since=now,
+                          changed=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.no_color
+        assert any(isinstance(f, Monochrome | NoColor) for f in app._filters)
+        await pilot.press("2")
+        app.health_changed.publish((state,))
+        await pilot.pause()
+        assert "down" in screen_text(app)
