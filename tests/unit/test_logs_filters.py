@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -200,3 +201,35 @@ def test_error_shape_hex_ids() -> None:
 def test_case_insensitive_search_keeps_regex_meaning(pattern: str, expected: list[int]) -> None:
     assert LogFilter(pattern).hits(LOG) == expected
     assert LogFilter(pattern, min_level=Level.UNKNOWN).hits(LOG) == expected
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"^info", r"ms$", r"\binfo\b", r"\Aerror", r"(?<=\s)info", r"(?<!x)GET", r"^$", r"İ",
+     r"user", r"(?m)^warn", r"\d+ms$", r"s\n?i", r"e.*r"],
+)
+@pytest.mark.parametrize("case_sensitive", [False, True])
+def test_searching_lines_in_their_block_finds_what_a_search_of_each_line_finds(
+    pattern: str, case_sensitive: bool
+) -> None:
+    """The filter searches each line in place inside its packed block: same hits as grep."""
+    texts = ["INFO first", "", "error at start", "x GET /a 200 5ms", "İSTANBUL info",
+             "warn user ms", "sinfo", "xinfo GET"] * 40  # over one 256-line block
+    lines = parse(*texts)
+    lines.insert(100, marker_line(LineKind.GAP, "gap", source="api", seq=0, received=0.0))
+    lines.insert(5, LogLine(0, "api", 0.0, Level.INFO, LineKind.TEXT, "info\nerror ms"))
+    flags = 0 if case_sensitive else re.IGNORECASE
+    expected = [i for i, line in enumerate(lines)
+                if not line.is_marker and re.search(pattern, line.text, flags)]
+    assert expected
+    assert LogFilter(pattern, case_sensitive=case_sensitive).hits(lines) == expected
+    assert LogFilter(pattern, case_sensitive=case_sensitive).hits(lines[3:300]) == [
+        i - 3 for i in expected if 3 <= i < 300]
+
+
+def test_json_lines_are_searched_as_written() -> None:
+    """Like grep on the stream: a JSON line's filter text is the JSON, fields included."""
+    lines = parse(json.dumps({"level": 30, "msg": "ok", "hostname": "db-7", "ms": 12}))
+    assert lines[0].text == "ok ms=12"
+    assert LogFilter("db-7").hits(lines) == [0]
+    assert LogFilter("ok ms").hits(lines) == []

@@ -255,4 +255,39 @@ def test_a_million_lines_fit_the_memory_budget() -> None:
     finally:
         tracemalloc.stop()
     assert len(kept) == 50_000
-    assert used / len(kept) < 280
+    assert used / len(kept) < 170
+
+
+def test_lines_are_immutable_values_whichever_way_they_were_made() -> None:
+    made = LogLine(7, "api", 1.5, Level.WARN, LineKind.TEXT, "WARN slow\nsecond", "raw")
+    assert (made.seq, made.source, made.received, made.level, made.kind) == (
+        7, "api", 1.5, Level.WARN, LineKind.TEXT)
+    assert made.text == made.search_text == "WARN slow\nsecond" and made.raw == "raw"
+    with pytest.raises(AttributeError):
+        made.seq = 8  # type: ignore[misc]
+    chunk = LineAssembler().feed(b"WARN slow\n")
+    assert chunk is not None
+    parsed = parse_lines(chunk.raw, chunk.display, source="api", seq=7, received=1.5)[0]
+    assert parsed == LogLine(7, "api", 1.5, Level.WARN, LineKind.TEXT, "WARN slow")
+    assert hash(parsed) == hash(LogLine(7, "api", 1.5, Level.WARN, LineKind.TEXT, "WARN slow"))
+    assert parsed != made
+
+
+def test_json_display_text_is_built_on_demand_from_the_line_as_written() -> None:
+    raw = json.dumps({"level": 50, "msg": "payment failed", "orderId": "a1"})
+    chunk = LineAssembler().feed(f"{raw}\nplain \x1b[2J\n".encode())
+    assert chunk is not None
+    lines = parse_lines(chunk.raw, chunk.display, source="api", seq=1, received=0.0)
+    assert lines[0].search_text == raw and lines[0].raw == raw
+    assert lines[0].text == "payment failed orderId=a1" and lines[0].level is Level.ERROR
+    assert lines[1].text == lines[1].search_text == "plain ␛[2J"
+    assert lines[1].raw == "plain \x1b[2J"
+    assert lines[0].footprint < lines[1].footprint + len(raw)
+
+
+def test_seq_numbers_run_on_across_blocks() -> None:
+    chunk = LineAssembler().feed(b"".join(b"line %d\n" % i for i in range(600)))
+    assert chunk is not None
+    lines = parse_lines(chunk.raw, chunk.display, source="api", seq=1000, received=0.0)
+    assert [line.seq for line in lines] == list(range(1000, 1600))
+    assert [line.text for line in lines[255:258]] == ["line 255", "line 256", "line 257"]

@@ -12,15 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from tui.logs.parse import LogLine
 
-# Approximate bytes for a LogLine object, its seq int and the str header of its text.
-_LINE_OVERHEAD = 88 + 32 + 48 + 8
-_STR_OVERHEAD = 48
-
 
 def line_bytes(line: LogLine) -> int:
-    """Approximate memory held by ``line`` (object, number and strings)."""
-    raw = line.raw
-    return _LINE_OVERHEAD + len(line.text) + (0 if raw is None else _STR_OVERHEAD + len(raw))
+    """Approximate memory held by ``line`` (its object, characters and any separate raw)."""
+    return line.footprint
 
 
 class LogBuffer(Sequence[LogLine]):

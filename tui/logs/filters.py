@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tui.logs.parse import Level, LineKind, LogLine
+from tui.logs.parse import Level, LineKind, LogLine, scan
 from tui.sanitize import sanitize
 
 
@@ -39,6 +39,7 @@ PRESETS: dict[str, Preset] = {
 
 _MARKER = int(LineKind.ROTATED)  # kinds from here on are markers, not output
 _CODE_ESCAPE = re.compile(r"\\[xuUN0-9]")  # escapes naming a character, maybe uppercase
+_NOT_IN_PLACE = re.compile(r"\\A|\(\?<[=!]")  # would see the newline before a line
 _DURATION_KEY = re.compile(
     r"\b(?:response_?time|responseTime|duration(?:_ms)?|elapsed(?:_ms)?|latency(?:_ms)?|took"
     r"|time_ms|request_time)[\"']?\s*[=:]\s*\"?(\d+(?:\.\d+)?)\s*(ms|s|µs|us)?",
@@ -88,6 +89,8 @@ class LogFilter:
                                               compare=False)
     _lowered: re.Pattern[str] | None = field(default=None, init=False, repr=False,
                                              compare=False)
+    _in_place: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                              compare=False)
 
     def __post_init__(self) -> None:
         if self.context < 0:
@@ -108,9 +111,14 @@ class LogFilter:
             source = re.escape(self.pattern)
             compiled = re.compile(source, flags)
         object.__setattr__(self, "_compiled", compiled)
-        if flags and source == source.lower() and not _CODE_ESCAPE.search(source):
+        lowered = flags and source == source.lower() and not _CODE_ESCAPE.search(source)
+        if lowered:
             # Same matches, about four times faster: a case-sensitive search of lowered text.
             object.__setattr__(self, "_lowered", re.compile(source))
+        if not _NOT_IN_PLACE.search(source):
+            # For parse.scan: each line searched inside its block, between newlines.
+            object.__setattr__(self, "_in_place",
+                               re.compile(source, (0 if lowered else flags) | re.MULTILINE))
 
     @classmethod
     def preset(cls, name: str, **changes: Any) -> LogFilter:
@@ -139,10 +147,10 @@ class LogFilter:
         tests: list[Callable[[LogLine], bool]] = []
         if self._lowered is not None:
             lowered = self._lowered.search
-            tests.append(lambda line: lowered(line.text.lower()) is not None)
+            tests.append(lambda line: lowered(line.search_text.lower()) is not None)
         elif self._compiled is not None:
             search = self._compiled.search
-            tests.append(lambda line: search(line.text) is not None)
+            tests.append(lambda line: search(line.search_text) is not None)
         if self.min_level is not None:
             minimum = self.min_level
             tests.append(lambda line: line.level >= minimum)
@@ -150,7 +158,7 @@ class LogFilter:
             threshold = self.slow_ms
 
             def slow(line: LogLine) -> bool:
-                value = duration_ms(line.text)
+                value = duration_ms(line.search_text)
                 return value is not None and value > threshold
 
             tests.append(slow)
@@ -171,11 +179,8 @@ class LogFilter:
         """Indices of the matching lines (the fast path: one compiled search per line)."""
         if self._compiled is not None and self.min_level is None and self.slow_ms is None:
             if self._lowered is not None:
-                lowered = self._lowered.search
-                return [i for i, line in enumerate(lines)
-                        if line.kind < _MARKER and lowered(line.text.lower())]
-            search = self._compiled.search
-            return [i for i, line in enumerate(lines) if line.kind < _MARKER and search(line.text)]
+                return scan(lines, self._lowered, self._in_place, lowered=True)
+            return scan(lines, self._compiled, self._in_place)
         predicate = self._predicate()
         if predicate is None:
             return []

@@ -1,20 +1,23 @@
 """Log lines as onduty holds them: level, time and a compact, sanitised display text.
 
 Every line is parsed once on arrival, cheaply, because a flood can bring tens of
-thousands a second: one level, the display text and the original raw string. Anything
-that is only needed for the few lines on screen (the timestamp, JSON/logfmt fields,
-source colours) is derived on demand from the raw string, which keeps a million lines
-inside the memory budget.
+thousands a second: only its level is worked out, and lines are packed in blocks of 256
+(one string, offsets, a level byte each). Anything that is only needed for the few lines
+on screen (a JSON line's display text, the timestamp, fields, source colours) is derived
+on demand from the line as written, which keeps a million lines in ~155 MB.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from tui.sanitize import sanitize
@@ -53,46 +56,172 @@ class LineKind(IntEnum):
 CLIP_SUFFIX = re.compile(r" … \[truncated \d+(?:\.\d)? [KMG]?B\]$")
 
 
-@dataclass(frozen=True, slots=True)
+_BLOCK = 256  # lines per block: line indexes stay small cached ints, never allocated
+_JSON = 0x80  # flag bit in a block's level code: the line is a JSON object
+
+
+class _Block:
+    """Up to 256 lines of one read, packed: one string and a byte per line.
+
+    ``text`` holds every line's searchable text (the sanitised line as the source wrote
+    it), one after another with a newline after each; ``starts`` where each begins (and
+    one more entry past the end); ``codes`` each line's level, with
+    ``_JSON`` set for JSON lines, whose display text is built only when asked for;
+    ``raws`` the original of the few lines that sanitising changed (or explicit texts).
+    """
+
+    __slots__ = ("base", "codes", "joined", "kind", "raws", "received", "source", "starts",
+                 "text")
+
+    def __init__(
+        self, base: int, source: str, received: float, kind: LineKind, text: str,
+        starts: array[int], codes: bytes, raws: dict[int, str] | None,
+    ) -> None:
+        self.base = base
+        self.source = source
+        self.received = received
+        self.kind = kind
+        self.text = text
+        self.starts = starts
+        self.codes = codes
+        self.raws = raws
+        # True when no line holds a newline of its own: a pattern can then search the
+        # block in place (see ``scan``).
+        self.joined = "\n" not in text if len(codes) == 1 else True
+
+
 class LogLine:
     """One received line. ``text`` is safe to display; ``raw`` is kept only if it differs.
 
     ``seq`` increases by one per line across all sources of a tail; ``received`` is the
-    epoch time of the read that brought it (shared by the lines of one read).
+    epoch time of the read that brought it (shared by the lines of one read). Lines are
+    immutable views into a packed block of up to 256 lines, so a million of them cost
+    little more than their characters (see ``parse_lines``).
     """
 
-    seq: int
-    source: str
-    received: float
-    level: Level
-    kind: LineKind
-    text: str
-    raw: str | None = None
+    __slots__ = ("_block", "_index")
+    _block: _Block
+    _index: int
+
+    def __init__(
+        self, seq: int, source: str, received: float, level: Level, kind: LineKind,
+        text: str, raw: str | None = None,
+    ) -> None:
+        raws = None if raw is None or raw == text else {0: raw}
+        _set_block(self, _Block(seq, sys.intern(source), received, kind, text,
+                                array("Q", (0, len(text) + 1)), bytes((int(level),)), raws))
+        _set_index(self, 0)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("LogLine is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogLine):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"LogLine(seq={self.seq}, source={self.source!r}, level={self.level.name}, "
+                f"kind={self.kind.name}, text={self.text!r})")
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.seq, self.source, self.received, self.level, self.kind, self.text,
+                self.raw)
+
+    @property
+    def seq(self) -> int:
+        return self._block.base + self._index
+
+    @property
+    def source(self) -> str:
+        return self._block.source
+
+    @property
+    def received(self) -> float:
+        return self._block.received
+
+    @property
+    def kind(self) -> LineKind:
+        return self._block.kind
+
+    @property
+    def level(self) -> Level:
+        return _LEVEL_OF[self._block.codes[self._index] & 0x7F]
+
+    @property
+    def search_text(self) -> str:
+        """What filters search: ``text``, or for a JSON line the (sanitised) JSON itself.
+
+        Searching the JSON as written is what ``grep`` on the stream would do, and it
+        spares building the display text of every JSON line on each filter pass.
+        """
+        block, index = self._block, self._index
+        starts = block.starts
+        return block.text[starts[index]:starts[index + 1] - 1]
+
+    @property
+    def text(self) -> str:
+        """The sanitised display text (for JSON: message first, then the fields)."""
+        block, index = self._block, self._index
+        starts = block.starts
+        shown = block.text[starts[index]:starts[index + 1] - 1]
+        if block.codes[index] & _JSON:
+            obj = _json_object(self.original)
+            if obj is not None:
+                return _json_display(obj)
+        return shown
+
+    @property
+    def raw(self) -> str | None:
+        """The original line when it differs from ``text`` (JSON, escapes), else None."""
+        block, index = self._block, self._index
+        raws = block.raws
+        if raws is not None and index in raws:
+            return raws[index]
+        if block.codes[index] & _JSON:
+            return self.search_text
+        return None
+
+    @property
+    def footprint(self) -> int:
+        """Approximate bytes this line holds: its object, characters and level code."""
+        block, index = self._block, self._index
+        starts = block.starts
+        size = _LINE_BYTES + starts[index + 1] - starts[index] - 1
+        raws = block.raws
+        if raws is not None and index in raws:
+            size += _STR_BYTES + len(raws[index])
+        return size
 
     @property
     def original(self) -> str:
         """The line as the source wrote it (decoded, escapes still in it)."""
-        return self.text if self.raw is None else self.raw
+        raw = self.raw
+        return self.text if raw is None else raw
 
     @property
     def is_marker(self) -> bool:
-        return self.kind >= LineKind.ROTATED
+        return self._block.kind >= LineKind.ROTATED
 
     @property
     def is_stderr(self) -> bool:
-        return self.kind is LineKind.STDERR
+        return self._block.kind is LineKind.STDERR
 
     @property
     def truncated(self) -> bool:
         """True when the line was longer than the source's limit and was clipped."""
-        return not self.is_marker and CLIP_SUFFIX.search(self.text) is not None
+        return not self.is_marker and CLIP_SUFFIX.search(self.search_text) is not None
 
     @property
     def ts(self) -> float | None:
         """The line's own timestamp (epoch seconds) if it has one; naive times are UTC."""
         if self.is_marker:
             return None
-        obj = _json_object(self.raw) if self.raw is not None and self.raw[:1] == "{" else None
+        raw = self.raw
+        obj = _json_object(raw) if raw is not None and raw[:1] == "{" else None
         if obj is not None:
             return _json_time(obj)
         return text_time(self.text)
@@ -100,7 +229,8 @@ class LogLine:
     @property
     def message(self) -> str:
         """The message alone: JSON ``msg``/``message`` without the other fields, else the text."""
-        obj = _json_object(self.raw) if self.raw is not None and self.raw[:1] == "{" else None
+        raw = self.raw
+        obj = _json_object(raw) if raw is not None and raw[:1] == "{" else None
         if obj is not None:
             msg = _first(obj, _MSG_KEYS)
             if msg is not None:
@@ -111,13 +241,15 @@ class LogLine:
         """Structured fields, sanitised, flattened with dots (JSON) or as given (logfmt)."""
         if self.is_marker:
             return {}
-        obj = _json_object(self.raw) if self.raw is not None and self.raw[:1] == "{" else None
+        raw = self.raw
+        obj = _json_object(raw) if raw is not None and raw[:1] == "{" else None
         if obj is not None:
             flat: dict[str, str] = {}
             _flatten(obj, "", flat)
             return flat
-        return {sanitize(k): sanitize(v) for k, v in _LOGFMT_PAIR.findall(self.text)} if (
-            "=" in self.text
+        text = self.text
+        return {sanitize(k): sanitize(v) for k, v in _LOGFMT_PAIR.findall(text)} if (
+            "=" in text
         ) else {}
 
     def styled(self) -> tuple[str, list[tuple[int, int, str]]]:
@@ -126,12 +258,30 @@ class LogLine:
         Only SGR is interpreted; JSON lines and lines without colour come back unstyled.
         """
         raw = self.raw
+        text = self.text
         if raw is None or "\x1b[" not in raw or raw.startswith("{"):
-            return self.text, []
+            return text, []
         plain, spans = ansi_spans(raw)
-        if not self.text.startswith(plain):
-            return self.text, []
-        return self.text, spans
+        if not text.startswith(plain):
+            return text, []
+        return text, spans
+
+
+class _PackedLine(LogLine):
+    """A ``LogLine`` made by ``parse_lines``: a view of line ``index`` of ``block``."""
+
+    __slots__ = ()
+
+    def __init__(self, block: _Block, index: int) -> None:
+        _set_block(self, block)
+        _set_index(self, index)
+
+
+_set_block = LogLine._block.__set__  # type: ignore[attr-defined]
+_set_index = LogLine._index.__set__  # type: ignore[attr-defined]
+# Object (2 slots + GC header), newline, level code, offset; a str header for a separate raw.
+_LINE_BYTES = 48 + 1 + 1 + 8
+_STR_BYTES = 48
 
 
 # --------------------------------------------------------------------------- levels
@@ -381,8 +531,8 @@ def _json_status(obj: dict[str, Any]) -> int | None:
     return None
 
 
-def _parse_json(obj: dict[str, Any]) -> tuple[Level, str]:
-    """Level and compact display text (message first, then key=value fields)."""
+def _json_display(obj: dict[str, Any]) -> str:
+    """Compact display text of a JSON line: message first, then key=value fields."""
     msg = _first(obj, _MSG_KEYS)
     parts = [] if msg is None else [_scalar(msg)]
     parts.extend(
@@ -390,14 +540,25 @@ def _parse_json(obj: dict[str, Any]) -> tuple[Level, str]:
         for key, value in obj.items()
         if key not in _HIDDEN_KEYS and not (value is msg and msg is not None)
     )
-    text = sanitize(" ".join(parts))
+    return sanitize(" ".join(parts))
+
+
+def _json_line_level(obj: dict[str, Any]) -> Level:
+    """Level of a JSON line: its level field, else its message's words; HTTP status raises it."""
     level = _json_level(obj)
     if level is None:
-        level = text_level(text) if msg is not None else Level.UNKNOWN
+        level = text_level(_json_display(obj)) if _first(obj, _MSG_KEYS) is not None else (
+            Level.UNKNOWN
+        )
     status = _json_status(obj)
     if status is not None:
         level = max(level, status_level(status))
-    return level, text
+    return level
+
+
+_LEVEL_OF: tuple[Level, ...] = tuple(
+    Level(code // 10 * 10) if code <= 60 else Level.UNKNOWN for code in range(128)
+)
 
 
 # --------------------------------------------------------------------------- lines
@@ -415,26 +576,86 @@ def parse_lines(
     """Turn assembled lines into ``LogLine`` objects numbered from ``seq``.
 
     ``display`` is the sanitised text of each ``raw`` line (the same list object when no
-    line needed sanitising, which is the common case and the fast path).
+    line needed sanitising, which is the common case and the fast path). Only the level
+    is worked out now; a JSON line's display text is built when it is drawn.
     """
     same = display is raw
+    source = sys.intern(source)
     out: list[LogLine] = []
-    append = out.append
     level_of = text_level
-    for offset, text in enumerate(display):
-        original = raw[offset]
-        if text[:1] == "{":
-            obj = _json_object(original)
-            if obj is not None:
-                level, shown = _parse_json(obj)
-                append(LogLine(seq + offset, source, received, level, kind, shown, original))
-                continue
-        append(
-            LogLine(
-                seq + offset, source, received, level_of(text), kind, text,
-                None if same or original == text else original,
-            )
-        )
+    for first in range(0, len(display), _BLOCK):
+        shown = display[first:first + _BLOCK]
+        codes = bytearray(len(shown))
+        raws: dict[int, str] = {}
+        for index, text in enumerate(shown):
+            original = text if same else raw[first + index]
+            if text[:1] == "{":
+                obj = _json_object(original)
+                if obj is not None:
+                    codes[index] = _JSON | _json_line_level(obj)
+                    if original is not text and original != text:
+                        raws[index] = original
+                    continue
+            codes[index] = level_of(text)
+            if original is not text and original != text:
+                raws[index] = original
+        block = _Block(seq + first, source, received, kind, "\n".join(shown) + "\n",
+                       array("Q", accumulate(map(add, map(len, shown), repeat(1)), initial=0)),
+                       bytes(codes), raws or None)
+        out.extend(map(_PackedLine, repeat(block, len(shown)), range(len(shown))))
+    return out
+
+
+def count_at_least(lines: Sequence[LogLine], minimum: Level) -> int:
+    """How many of ``lines`` have a level of at least ``minimum`` (errors per second)."""
+    level_of = _LEVEL_OF
+    return sum(
+        1 for line in lines if level_of[line._block.codes[line._index] & 0x7F] >= minimum
+    )
+
+
+def scan(
+    lines: Sequence[LogLine],
+    pattern: re.Pattern[str],
+    in_place: re.Pattern[str] | None,
+    *,
+    lowered: bool = False,
+) -> list[int]:
+    """Indices of the non-marker ``lines`` whose ``search_text`` ``pattern`` finds.
+
+    ``lowered`` searches the lowercased text (for a lowercase, case-insensitive pattern).
+    ``in_place`` is the same pattern compiled with MULTILINE, or None if it may not run in
+    place (it uses ``\\A`` or a lookbehind): it then searches each line inside its
+    block's text, between the newlines around it, which finds the same as a search of
+    the line alone and spares a copy of every line.
+    """
+    out: list[int] = []
+    append = out.append
+    search_in = pattern.search if in_place is None else in_place.search
+    block: _Block | None = None
+    text: str | None = None
+    starts: Sequence[int] = ()
+    skip = False
+    for position, line in enumerate(lines):
+        current = line._block
+        if current is not block:
+            block = current
+            starts = current.starts
+            skip = current.kind >= LineKind.ROTATED
+            text = current.text if in_place is not None and current.joined else None
+            if text is not None and lowered:
+                low = text.lower()
+                text = low if len(low) == len(text) else None
+        if skip:
+            continue
+        index = line._index
+        if text is not None:
+            found = search_in(text, starts[index], starts[index + 1] - 1)
+        else:
+            own = current.text[starts[index]:starts[index + 1] - 1]
+            found = pattern.search(own.lower() if lowered else own)
+        if found is not None:
+            append(position)
     return out
 
 

@@ -12,11 +12,11 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tui.logs.buffer import LogBuffer
-from tui.logs.parse import Level, LineKind, LogLine, marker_line, parse_lines
+from tui.logs.parse import Level, LineKind, LogLine, count_at_least, marker_line, parse_lines
 from tui.logs.sources import Chunk, Marker, Source, SourceStatus
 
 HISTORY_SECONDS = 60
@@ -169,7 +169,7 @@ class LogTail:
                     received=item.received,
                     kind=LineKind.STDERR if item.stderr else LineKind.TEXT,
                 )
-                errors = _count_errors(lines)
+                errors = count_at_least(lines, Level.ERROR)
                 meter.add(len(lines), errors, time.monotonic())
             self._next_seq += len(lines)
             self._append(lines)
@@ -236,8 +236,3 @@ class LogTail:
                 meter.total_lines, meter.total_errors, tuple(meter.lines),
             ))
         return tuple(out)
-
-
-def _count_errors(lines: Iterable[LogLine]) -> int:
-    error = Level.ERROR
-    return sum(1 for line in lines if line.level >= error)
