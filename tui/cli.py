@@ -72,43 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON instead of a table")
     check.add_argument("urls", nargs="*", metavar="URL", help="probe these URLs, no config")
 
-    secret = sub.add_parser(
-        "secret",
-        help="store, test and remove credentials in the OS keyring",
-        description="Manage credentials in the OS keyring (service name 'onduty'): "
-        "set ENV/NAME, get ENV/NAME [--reveal], list, rm ENV/NAME, backend.",
-        add_help=False,
-    )
-    secret.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-
-    runbook = sub.add_parser(
-        "runbook",
-        help="read Markdown runbooks as procedures",
-        description="Import Markdown runbooks: `lint FILE|DIR` prints what was understood, "
-        "`show FILE [PROCEDURE]` prints a procedure as a checklist.",
-        add_help=False,
-    )
-    runbook.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-
-    logs = sub.add_parser(
-        "logs",
-        help="the log pane full screen on files, stdin or a command (no config)",
-        description="Follow FILE..., standard input (-) or `-- COMMAND ARGS` full screen, "
-        "like tail -F or less +F, with filters, presets and stats. `onduty logs --help` "
-        "lists its options.",
-        add_help=False,
-        prefix_chars="\0",  # every argument, `--` included, goes to `onduty logs`
-    )
-    logs.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-
-    incident = sub.add_parser(
-        "incident",
-        help="list, show, export or resume incidents",
-        description="Incidents recorded by onduty: list, show ID, export ID [--output FILE] "
-        "(post-mortem Markdown), resume ID.",
-        add_help=False,
-    )
-    incident.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    # These parse their own arguments (and print their own --help) in their modules.
+    _pass_through(sub, "secret", "store, test and remove credentials in the OS keyring",
+                  "Manage credentials in the OS keyring (service name 'onduty'): "
+                  "set ENV/NAME, get ENV/NAME [--reveal], list, rm ENV/NAME, backend.")
+    _pass_through(sub, "runbook", "read Markdown runbooks as procedures",
+                  "Import Markdown runbooks: `lint FILE|DIR` prints what was understood, "
+                  "`show FILE [PROCEDURE]` prints a procedure as a checklist.")
+    _pass_through(sub, "logs", "the log pane full screen on files, stdin or a command (no config)",
+                  "Follow FILE..., standard input (-) or `-- COMMAND ARGS` full screen, like "
+                  "tail -F or less +F, with filters, presets and stats. `onduty logs --help` "
+                  "lists its options.",
+                  prefix_chars="\0")  # every argument, `--` included, goes to `onduty logs`
+    _pass_through(sub, "incident", "list, show, export or resume incidents",
+                  "Incidents recorded by onduty: list, show ID, export ID [--output FILE] "
+                  "(post-mortem Markdown), resume ID.")
 
     init = sub.add_parser(
         "init",
@@ -132,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
         "is reachable.",
     )
     return parser
+
+
+def _pass_through(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  summary: str, description: str, *, prefix_chars: str = "-") -> None:
+    """A subcommand whose remaining arguments go, unparsed, to its own module."""
+    parser = sub.add_parser(name, help=summary, description=description, add_help=False,
+                            prefix_chars=prefix_chars)
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
