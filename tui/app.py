@@ -25,6 +25,7 @@ from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.worker import Worker, WorkerState
 
 from screens.dashboard import DashboardScreen
 from screens.database import DatabaseScreen
@@ -40,6 +41,7 @@ from tui.config import Config, Environment
 from tui.hub import Engines
 from tui.paths import state_path
 from tui.redact import crash_report, redact
+from tui.sanitize import sanitize
 from tui.state import load_state, save_state
 from widgets.log_pane import LogPane
 
@@ -228,12 +230,26 @@ class OnDutyApp(App[int]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             loop.add_signal_handler(signum, self._on_terminate_signal, signum)
+        # Everything else waits for the first frame: on a bastion the engineer should see
+        # the console at once, and engines, the incident store and the runbook library
+        # fill it in a moment later.
+        self.call_after_refresh(self._start_after_first_frame)
+
+    def _start_after_first_frame(self) -> None:
         if self.engines:
-            self.call_after_refresh(self.engines.start)
+            self.run_worker(self.engines.start(), group="engines-start", exit_on_error=False)
             self.run_worker(announce_keyring(self, self.config), group="keyring-notice",
                             exit_on_error=False)
         self.run_worker(self.incident_actions.start(), group="incident-start",
                         exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed background task becomes visible, never a crash."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(sanitize(redact(f"{event.worker.group or event.worker.name} failed: "
+                                        f"{error}")),
+                        title="onduty", severity="error", timeout=15, markup=False)
 
     async def on_unmount(self) -> None:
         await self.incidents.stop()

@@ -56,7 +56,7 @@ def test_demo_switches_through_every_pane_and_cleans_up_on_hangup(run_dir: Path)
     try:
         app_pid = session.pane_pid
         dashboard = session.wait_for(
-            lambda s: "healthy" in s and "production" in s and "connections" in s,
+            lambda s: "healthy" in s and "production" in s and "conn (" in s,
             timeout=60, what="the dashboard with probes and database activity",
         )
         assert "logs" in dashboard
