@@ -28,6 +28,7 @@ from screens.incident_dialogs import (
     QuitDialog,
     ReasonDialog,
     TemplateDialog,
+    UpdateRequest,
 )
 from screens.incident_open import OpenIncidentDialog, OpenRequest
 from tui.errors import OnDutyError
@@ -390,15 +391,33 @@ class IncidentActions:
             selected = next((name for name, _ in filled if name.casefold() == wanted),
                             filled[0][0])
 
-            def copied(text: str | None) -> None:
-                if text:
-                    self.app.copy_to_clipboard(text)
-                    self._work(lambda: self.hub.status_update_sent(text),
-                               done="Copied to the clipboard and recorded as sent.")
+            def copied(request: UpdateRequest | None) -> None:
+                if request is not None:
+                    self.app.copy_to_clipboard(request.text)
+                    self._send_update(request)
 
-            self.app.push_screen(TemplateDialog(filled, selected), copied)
+            self.app.push_screen(TemplateDialog(filled, selected,
+                                                webhook=self.hub.webhook_configured), copied)
 
         self._work(ask)
+
+    def _send_update(self, request: UpdateRequest) -> None:
+        """Record the update (posting it first if asked) and say how the post went."""
+        if not request.post:
+            self._work(lambda: self.hub.status_update_sent(request.text),
+                       done="Copied to the clipboard and recorded as sent.")
+            return
+
+        async def send() -> None:
+            _incident, outcome = await self.hub.send_status_update(request.text, post=True)
+            if outcome is not None and outcome.ok:
+                self._say("Copied, posted to the webhook and recorded as sent.", timeout=5)
+            elif outcome is not None:
+                self._say(f"Copied and recorded, but the webhook post {outcome.summary}",
+                          severity="error", timeout=10)
+
+        self._say("Copied; posting to the webhook…", timeout=3)
+        self._work(send)
 
     def close(self) -> None:
         incident = self._open_incident()

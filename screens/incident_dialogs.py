@@ -226,10 +226,19 @@ class CloseDialog(ModalScreen[CloseRequest | None]):
         self.dismiss(CloseRequest(summary, Path(target).expanduser() if target else None))
 
 
-class TemplateDialog(ModalScreen[str | None]):
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A status update to send: the text as edited, and whether to post it to the webhook."""
+
+    text: str
+    post: bool
+
+
+class TemplateDialog(ModalScreen[UpdateRequest | None]):
     """u: a communication template filled from the incident, editable, then copied.
 
-    The result is the text as sent (copied with OSC 52); the screen records it.
+    The result is the text as sent (copied with OSC 52) and, when a webhook is
+    configured, whether to post it there too; the screen records it.
     """
 
     DEFAULT_CSS = dialog_css("TemplateDialog") + """
@@ -238,8 +247,10 @@ class TemplateDialog(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, filled: Sequence[tuple[str, str]], selected: str) -> None:
+    def __init__(self, filled: Sequence[tuple[str, str]], selected: str, *,
+                 webhook: bool = False) -> None:
         super().__init__()
+        self._webhook = webhook
         self._filled = dict(filled)
         self._selected = selected if selected in self._filled else next(iter(self._filled))
 
@@ -254,6 +265,9 @@ class TemplateDialog(ModalScreen[str | None]):
                 yield Button("Cancel", compact=True, id="template-cancel")
                 yield Button("Copy and record as sent", variant="primary", compact=True,
                              id="template-copy")
+                if self._webhook:
+                    yield Button("Copy and post to the webhook", variant="warning",
+                                 compact=True, id="template-post")
             yield Label(Text("[placeholders] left in the text are what onduty does not know: "
                              "fill them in before copying."), classes="dialog-hint")
 
@@ -272,6 +286,13 @@ class TemplateDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#template-copy")
     def _copy(self) -> None:
+        self._send(post=False)
+
+    @on(Button.Pressed, "#template-post")
+    def _post(self) -> None:
+        self._send(post=True)
+
+    def _send(self, *, post: bool) -> None:
         text = self.query_one(TextArea).text.strip()
         if text:
-            self.dismiss(redact(text))
+            self.dismiss(UpdateRequest(redact(text), post))

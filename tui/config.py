@@ -103,6 +103,7 @@ class Config:
     bell: bool = True
     path: Path | None = None
     keys: tuple[tuple[str, str], ...] = ()
+    incident_webhook: str | None = None
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -267,18 +268,20 @@ class _Validator:
             Path(self.string(p, f"runbooks.paths[{i}]")).expanduser() for i, p in enumerate(paths)
         )
         incidents = self.table(raw.get("incidents", {}), "incidents")
-        self.check_keys(incidents, {"store"}, "incidents")
+        self.check_keys(incidents, {"store", "webhook"}, "incidents")
         store = (
             Path(self.string(incidents["store"], "incidents.store")).expanduser()
             if "store" in incidents
             else data_dir() / "incidents.sqlite3"
         )
+        webhook = (self.secret(incidents["webhook"], "incidents.webhook")
+                   if "webhook" in incidents else None)
         bell = self.boolean(raw.get("bell", True), "bell")
         keys = tuple(
             (binding_id, self.string(key, f"keys.{binding_id}"))
             for binding_id, key in self.table(raw.get("keys", {}), "keys").items()
         )
-        return Config(environments, runbook_paths, store, bell, self.path, keys)
+        return Config(environments, runbook_paths, store, bell, self.path, keys, webhook)
 
     def environment(self, name: str, body: Mapping[str, Any]) -> Environment:
         where = f"environments.{name}"

@@ -37,6 +37,17 @@ def test_seed_001_scale_and_escalation_become_severity_policies() -> None:
     assert policies[1].status_update_every_s is None
 
 
+def test_bundled_scale_names_its_levels_and_finds_their_escalation_rows() -> None:
+    bundled = fallback_runbook(bundled_runbooks())
+    assert bundled is not None
+    policies = severity_policies(bundled, None)
+    assert [(p.level.name, p.level.label) for p in policies] == [
+        ("P0", "Critical"), ("P1", "High"), ("P2", "Medium"), ("P3", "Low")]
+    assert [(s.after_s, s.who) for s in policies[0].escalation] == [
+        (900, "Engineering lead"), (1800, "Head of engineering"), (3600, "CTO")]
+    assert [(s.after_s, s.who) for s in policies[1].escalation] == [(900, "Engineering lead")]
+
+
 def test_snapshot_numbers_nested_steps_and_splits_shell_alternatives() -> None:
     runbook = md("""# R
 

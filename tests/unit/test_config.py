@@ -103,6 +103,15 @@ def test_a_secret_value_instead_of_a_name_is_refused() -> None:
     assert "NAME of a secret" in message
 
 
+def test_the_incident_webhook_is_a_secret_name_never_a_url() -> None:
+    assert parse(GOOD).incident_webhook is None
+    config = parse('[incidents]\nwebhook = "team/slack_webhook"\n')
+    assert config.incident_webhook == "team/slack_webhook"
+    message = error_of('[incidents]\nwebhook = "https://hooks.slack.com/services/T0/B0/xyz"\n')
+    assert "incidents.webhook" in message and "NAME of a secret" in message
+    assert "hooks.slack.com" not in message
+
+
 def test_credentials_in_a_url_are_refused() -> None:
     message = error_of(GOOD.replace("https://api.example.com\"", "https://u:p@api.example.com\""))
     assert "credentials do not belong in a URL" in message

@@ -127,6 +127,21 @@ def test_tables_without_header_row_or_delimiter() -> None:
     assert any("without a delimiter row" in w.message for w in no_delimiter.warnings)
 
 
+def test_severity_table_reads_its_name_and_description_columns() -> None:
+    runbook = md(
+        "## Severity Levels\n\n| Level | Name | Response time | Meaning |\n|---|---|---|---|\n"
+        "| P0 | Critical | 15 minutes | Production is down |\n"
+        "| P1 | High | 1 hour | A core feature is broken |\n"
+        "| P2 - Medium | Ignored | 4 hours | Degraded |\n"
+    )
+    assert [(lv.level, lv.name, lv.description, lv.response_seconds)
+            for lv in runbook.severity_scale] == [
+        ("P0", "Critical", "Production is down", 900),
+        ("P1", "High", "A core feature is broken", 3600),
+        ("P2", "Medium", "Degraded", 14400),
+    ]
+
+
 def test_escalation_table_without_times_is_kept_in_order_with_a_warning() -> None:
     runbook = md("## Escalation\n\n| Severity | First | Then |\n|---|---|---|\n"
                  "| Critical | On-call | CTO |\n")

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from tui.config import Config, Environment
 from tui.errors import OnDutyError
+from tui.hub.base import resolve_secret
 from tui.incidents.adapter import (
     ProcedureRef,
     fallback_runbook,
@@ -57,6 +58,7 @@ from tui.incidents.timers import (
     format_span,
     incident_timers,
 )
+from tui.incidents.webhook import WebhookOutcome, post_status_update
 from tui.runbooks.library import load_library
 from tui.runbooks.model import Runbook, Template
 
@@ -321,7 +323,8 @@ class IncidentHub:
         entry = await store.open_incident(title, severity, lead=lead.strip() or None,
                                           impact=impact.strip() or None)
         if ref is not None:
-            await store.attach_procedure(entry.incident_id, snapshot_procedure(ref))
+            await store.attach_procedure(entry.incident_id,
+                                         snapshot_procedure(ref, self._environment()))
         self._live = await LiveIncident.load(store, entry.incident_id)
         incident = self._live.incident
         self._publish()
@@ -331,7 +334,8 @@ class IncidentHub:
     async def attach(self, ref: ProcedureRef) -> Incident:
         """Attach another procedure to the open incident."""
         return await self._append(EntryKind.PROCEDURE_ATTACHED,
-                                  {"procedure": snapshot_procedure(ref).to_dict()})
+                                  {"procedure": snapshot_procedure(
+                                      ref, self._environment()).to_dict()})
 
     async def mark_done(self, procedure: int, step: str) -> Incident:
         """Mark a step done; returns once it is on disk."""
@@ -378,9 +382,42 @@ class IncidentHub:
         """Name the lead, comms or scribe (an empty name clears the role)."""
         return await self._append(EntryKind.ROLE_ASSIGNED, {"role": role.value, "who": who})
 
-    async def status_update_sent(self, text: str, channel: str = "clipboard") -> Incident:
+    async def status_update_sent(self, text: str, channel: str = "clipboard",
+                                 webhook: WebhookOutcome | None = None) -> Incident:
         """Record a status update as sent; the next one is due a full interval later."""
-        return await self._append(EntryKind.STATUS_UPDATE_SENT, {"text": text, "channel": channel})
+        payload: dict[str, Any] = {"text": text, "channel": channel}
+        if webhook is not None:
+            payload["webhook"] = webhook.payload()
+        return await self._append(EntryKind.STATUS_UPDATE_SENT, payload)
+
+    @property
+    def webhook_configured(self) -> bool:
+        """True when ``[incidents] webhook`` names a secret to post status updates to."""
+        return self.config.incident_webhook is not None
+
+    async def post_update(self, text: str) -> WebhookOutcome:
+        """Post ``text`` to the configured webhook; the outcome, never an exception."""
+        name = self.config.incident_webhook
+        if name is None:
+            return WebhookOutcome(False, None, "no webhook configured ([incidents] webhook)")
+        try:
+            url = await resolve_secret(name)
+        except OnDutyError as exc:
+            return WebhookOutcome(False, None, f"cannot read the secret {name}: {exc}")
+        return await post_status_update(url, text)
+
+    async def send_status_update(self, text: str, *, post: bool) -> tuple[
+            Incident, WebhookOutcome | None]:
+        """A status update copied to the clipboard, and posted first when ``post`` is set.
+
+        One timeline entry records both, with the post's outcome (a failed post still
+        leaves the update on the clipboard, so it counts as sent).
+        """
+        self._require()
+        outcome = await self.post_update(text) if post else None
+        channel = "clipboard" if outcome is None or not outcome.ok else "clipboard and webhook"
+        incident = await self.status_update_sent(text, channel, outcome)
+        return incident, outcome
 
     async def record(self, kind: EntryKind, payload: Mapping[str, Any]) -> Incident | None:
         """Record an event another pane reports (health change, log lines, db action).

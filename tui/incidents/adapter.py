@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui.config import Environment
+from tui.incidents.checks import infer_check
 from tui.incidents.model import (
     EscalationStep,
     PhaseSnapshot,
@@ -105,7 +107,7 @@ def _runnable(command: Command) -> bool:
     return command.runnable or (command.language == "" and not command.inline)
 
 
-def _step_snapshot(step: Step, step_id: str) -> StepSnapshot:
+def _step_snapshot(step: Step, step_id: str, environment: Environment | None) -> StepSnapshot:
     commands: list[str] = []
     variables: dict[str, None] = dict.fromkeys(step.variables)
     destructive = step.destructive
@@ -119,17 +121,18 @@ def _step_snapshot(step: Step, step_id: str) -> StepSnapshot:
         id=step_id,
         text=step.text,
         commands=tuple(commands),
-        check=step.check,
+        check=step.check or infer_check(step, environment, commands),
         destructive=destructive,
         variables=tuple(variables),
     )
 
 
-def _phase_steps(phase: Phase, number: int) -> list[StepSnapshot]:
+def _phase_steps(phase: Phase, number: int,
+                 environment: Environment | None) -> list[StepSnapshot]:
     steps: list[StepSnapshot] = []
 
     def add(step: Step, prefix: str) -> None:
-        steps.append(_step_snapshot(step, prefix))
+        steps.append(_step_snapshot(step, prefix, environment))
         for index, child in enumerate(step.children, start=1):
             add(child, f"{prefix}.{index}")
 
@@ -137,19 +140,21 @@ def _phase_steps(phase: Phase, number: int) -> list[StepSnapshot]:
         add(step, f"{number}.{index}")
     if not steps and phase.commands:
         loose = Step(text="Run this phase's commands", line=phase.line, commands=phase.commands)
-        steps.append(_step_snapshot(loose, f"{number}.1"))
+        steps.append(_step_snapshot(loose, f"{number}.1", environment))
     return steps
 
 
-def snapshot_procedure(ref: ProcedureRef) -> ProcedureSnapshot:
+def snapshot_procedure(ref: ProcedureRef,
+                       environment: Environment | None = None) -> ProcedureSnapshot:
     """The procedure as the incident keeps it: phases of steps with ids like ``2.3``.
 
     Nested items keep their place and get a longer id (``2.3.1``); phases without a
-    title are called "Steps"; phases with no steps at all are left out.
+    title are called "Steps"; phases with no steps at all are left out. A step without
+    a live check gets the one its words point at in ``environment`` (see checks.py).
     """
     phases: list[PhaseSnapshot] = []
     for phase in ref.procedure.phases:
-        steps = _phase_steps(phase, len(phases) + 1)
+        steps = _phase_steps(phase, len(phases) + 1, environment)
         if not steps:
             continue
         phases.append(PhaseSnapshot(
@@ -184,20 +189,14 @@ def severity_policies(runbook: Runbook, fallback: Runbook | None) -> list[Severi
 
     Each carries its escalation schedule (the rungs after the initial one: the initial
     rung is the person opening the incident) and, for the top one, a status update every
-    30 minutes. A level without a name takes the name of the matrix row at its position.
+    30 minutes.
     """
     source = scale_source(runbook, fallback)
     if source is None:
         return []
     policies: list[SeverityPolicy] = []
-    specific = [s for s in source.escalation if s.severity]
-    by_position = len(specific) == len(source.severity_scale)
     for index, level in enumerate(source.severity_scale):
         schedule = _schedule_for(source.escalation, level.level, level.name)
-        if (schedule is None or not schedule.severity) and not level.name and by_position:
-            # A scale read without its names ("P0" only): the matrix lists the same
-            # severities in the same order ("Critical", "High", ...).
-            schedule = specific[index]
         label = level.name or (schedule.severity if schedule is not None else "")
         rungs = () if schedule is None else tuple(
             EscalationStep(after_s=float(step.after_seconds), who=step.who)

@@ -58,6 +58,16 @@ def _span(start: float | None, end: float | None) -> str:
     return format_clock(end - start)
 
 
+def _webhook_outcome(payload: Mapping[str, Any]) -> str:
+    """``; webhook post failed: HTTP 500`` for a status update that was also posted."""
+    webhook = payload.get("webhook")
+    if not isinstance(webhook, Mapping):
+        return ""
+    if webhook.get("ok"):
+        return f"; webhook post: HTTP {webhook.get('status')}"
+    return f"; webhook post failed: {webhook.get('detail') or 'unknown error'}"
+
+
 def describe(entry: Entry, incident: Incident) -> str:
     """One line saying what an entry recorded, for the timeline table and `show`."""
     p: Mapping[str, Any] = entry.payload
@@ -91,7 +101,7 @@ def describe(entry: Entry, incident: Incident) -> str:
         f"({format_span(float(p.get('after_s', 0)))})",
         EntryKind.STATUS_UPDATE_DUE: lambda: "Status update due",
         EntryKind.STATUS_UPDATE_SENT: lambda: "Status update sent"
-        + (f" to {p['channel']}" if p.get("channel") else ""),
+        + (f" to {p['channel']}" if p.get("channel") else "") + _webhook_outcome(p),
         EntryKind.PHASE_OVERDUE: lambda: f"Phase overdue: {p.get('title', '?')}",
         EntryKind.CLOSED: lambda: "Closed",
     }

@@ -24,7 +24,7 @@ state_changed       state (investigating, identified, monitoring, resolved)
 role_assigned       role (lead, comms, scribe), who
 escalation_due      severity, since, after_s, who
 status_update_due   due_at
-status_update_sent  text, channel?
+status_update_sent  text, channel?, webhook? (ok, status, detail: the post's outcome)
 phase_overdue       procedure, phase (index), title
 closed              summary?
 =================== ==========================================================================

@@ -613,11 +613,14 @@ class _Importer:
         response_col = column("response", "time", "sla", "ack")
         description_col = column("description", "impact", "definition", "meaning", "criteria")
         examples_col = column("example")
+        name_col = column("name", "label", "title")
         for row, line in zip(rows, row_lines, strict=False):
             found = infer.severity_level(row[0]) if row else None
             if found is None:
                 continue
             cells = [c.strip() for c in row]
+            if not found[1] and name_col is not None and name_col < len(cells):
+                found = (found[0], cells[name_col])
             response = None
             if response_col is not None and response_col < len(cells):
                 response = infer.response_time(cells[response_col])
