@@ -18,7 +18,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.signal import Signal
 
 from screens.base import ConsoleScreen
-from screens.incident_command import CommandDialog, CommandRequest
 from screens.incident_dialogs import (
     ChoiceDialog,
     CloseDialog,
@@ -30,7 +29,6 @@ from screens.incident_dialogs import (
     TemplateDialog,
     UpdateRequest,
 )
-from screens.incident_open import OpenIncidentDialog, OpenRequest
 from tui.errors import OnDutyError
 from tui.incidents.adapter import ProcedureRef, policy_label
 from tui.incidents.evidence import Evidence, EvidenceSources
@@ -49,7 +47,9 @@ from widgets.incident_checklist import Checklist, ChecklistView, step_key
 from widgets.incident_pane import IncidentPane
 from widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs load when first opened, not before the first frame
+    from screens.incident_command import CommandRequest
+    from screens.incident_open import OpenRequest
     from tui.app import OnDutyApp
     from tui.hub.incident import IncidentHub
 
@@ -252,6 +252,8 @@ class IncidentActions:
         async def ask() -> None:
             library = await self.hub.library_ready()
             lead = default_actor().split("@", 1)[0]
+            from screens.incident_open import OpenIncidentDialog
+
             self.app.push_screen(OpenIncidentDialog(library, procedure=procedure, lead=lead),
                                  self._opened)
 
@@ -555,6 +557,8 @@ class IncidentActions:
                 self.app.copy_to_clipboard(redact(request.prepared.display))
                 self._say(f"Copied: {request.prepared.display[:80]}", timeout=4)
 
+        from screens.incident_command import CommandDialog
+
         self.app.push_screen(CommandDialog(step, self.hub.prepare, self.hub.known_values(),
                                            mode="copy"), copied)
 
@@ -580,6 +584,8 @@ class IncidentActions:
                                 timeout=8)
 
             self._work(run)
+
+        from screens.incident_command import CommandDialog
 
         self.app.push_screen(CommandDialog(step, self.hub.prepare, self.hub.known_values()),
                              confirmed)

@@ -35,7 +35,6 @@ from screens.incident import IncidentActions, IncidentScreen, incident_commands
 from screens.keys import KeysScreen
 from screens.logs import LogsScreen
 from screens.runbooks import RunbooksScreen
-from screens.secrets import SecretsScreen, announce_keyring
 from themes import DEFAULT_THEME, STYLESHEET, THEMES
 from tui.config import Config, Environment
 from tui.hub import Engines
@@ -238,6 +237,8 @@ class OnDutyApp(App[int]):
     def _start_after_first_frame(self) -> None:
         if self.engines:
             self.run_worker(self.engines.start(), group="engines-start", exit_on_error=False)
+            from screens.secrets import announce_keyring  # keyring loads after the frame
+
             self.run_worker(announce_keyring(self, self.config), group="keyring-notice",
                             exit_on_error=False)
         self.run_worker(self.incident_actions.start(), group="incident-start",
@@ -337,6 +338,8 @@ class OnDutyApp(App[int]):
         self.incident_actions.attach_log_lines(", ".join(sources), event.text.splitlines())
 
     def action_secrets(self) -> None:
+        from screens.secrets import SecretsScreen
+
         if not isinstance(self.screen, SecretsScreen):
             self.push_screen(SecretsScreen())
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tui.config import Config, Environment
@@ -58,9 +58,10 @@ from tui.incidents.timers import (
     format_span,
     incident_timers,
 )
-from tui.incidents.webhook import WebhookOutcome, post_status_update
-from tui.runbooks.library import load_library
 from tui.runbooks.model import Runbook, Template
+
+if TYPE_CHECKING:  # webhook (httpx) and the library (importer, ftfy) load when used
+    from tui.incidents.webhook import WebhookOutcome
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,8 @@ class IncidentHub:
         return self.library
 
     async def _load_library(self) -> None:
+        from tui.runbooks.library import load_library
+
         self.library = Library(await load_library(self.config.runbook_paths))
 
     async def stop(self) -> None:
@@ -397,6 +400,8 @@ class IncidentHub:
 
     async def post_update(self, text: str) -> WebhookOutcome:
         """Post ``text`` to the configured webhook; the outcome, never an exception."""
+        from tui.incidents.webhook import WebhookOutcome, post_status_update
+
         name = self.config.incident_webhook
         if name is None:
             return WebhookOutcome(False, None, "no webhook configured ([incidents] webhook)")
