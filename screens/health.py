@@ -35,7 +35,7 @@ class HealthWiring(ConsoleScreen):
         engines = self.console.engines
         if engines is not None:
             engines.health.refresh_now()
-        self.notify(safe_text("Probing every endpoint now."), timeout=2)
+        self.notify("Probing every endpoint now.", timeout=2)
 
     @on(HealthPane.DetailRequested)
     def open_detail(self, event: HealthPane.DetailRequested) -> None:
@@ -101,4 +101,4 @@ class HealthDetailScreen(ConsoleScreen):
         engines = self.console.engines
         if engines is not None:
             engines.health.refresh_now(self.key)
-        self.notify(safe_text("Probing this endpoint now."), timeout=2)
+        self.notify("Probing this endpoint now.", timeout=2)

@@ -224,8 +224,8 @@ class OnDutyApp(App[int]):
 
     def on_mount(self) -> None:
         if self._unknown_theme:
-            self.notify(f"Theme {self._unknown_theme!r} is unknown; using {DEFAULT_THEME}.",
-                        severity="warning")
+            self.notify(sanitize(f"Theme {self._unknown_theme!r} is unknown; using "
+                                 f"{DEFAULT_THEME}."), severity="warning", markup=False)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             loop.add_signal_handler(signum, self._on_terminate_signal, signum)
