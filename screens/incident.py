@@ -18,17 +18,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.signal import Signal
 
 from screens.base import ConsoleScreen
-from screens.incident_dialogs import (
-    ChoiceDialog,
-    CloseDialog,
-    CloseRequest,
-    NoteDialog,
-    NoteRequest,
-    QuitDialog,
-    ReasonDialog,
-    TemplateDialog,
-    UpdateRequest,
-)
 from tui.errors import OnDutyError
 from tui.incidents.adapter import ProcedureRef, policy_label
 from tui.incidents.evidence import Evidence, EvidenceSources
@@ -49,6 +38,7 @@ from widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the dialogs load when first opened, not before the first frame
     from screens.incident_command import CommandRequest
+    from screens.incident_dialogs import CloseRequest, NoteRequest, UpdateRequest
     from screens.incident_open import OpenRequest
     from tui.app import OnDutyApp
     from tui.hub.incident import IncidentHub
@@ -187,6 +177,8 @@ class IncidentActions:
     def request_quit(self) -> None:
         """q / ctrl+c: quit at once, or ask first while an incident is open."""
         incident = self.hub.incident
+        from screens.incident_dialogs import QuitDialog
+
         if incident is None or isinstance(self.app.screen, QuitDialog):
             self.app.exit(0)
             return
@@ -284,6 +276,8 @@ class IncidentActions:
                 self._work(lambda: self.hub.note(request.text, follow_up=request.follow_up),
                            done="Note saved.")
 
+        from screens.incident_dialogs import NoteDialog
+
         self.app.push_screen(NoteDialog(incident_label(incident)), save)
 
     def change_state(self) -> None:
@@ -297,6 +291,8 @@ class IncidentActions:
             if value and value != incident.state.value:
                 self._work(lambda: self.hub.set_state(IncidentState(value)),
                            done=f"Incident is now {value}.")
+
+        from screens.incident_dialogs import ChoiceDialog
 
         self.app.push_screen(ChoiceDialog("Incident state", choices), chosen)
 
@@ -322,6 +318,8 @@ class IncidentActions:
                                done=f"Severity is now {policy.level.name}; its escalation "
                                "schedule starts now.")
 
+            from screens.incident_dialogs import ChoiceDialog
+
             self.app.push_screen(ChoiceDialog("Severity", choices), chosen)
 
         self._work(ask)
@@ -342,7 +340,11 @@ class IncidentActions:
                     self._work(lambda: self.hub.assign(Role(role), who),
                                done=f"{role}: {who}")
 
+            from screens.incident_dialogs import ReasonDialog
+
             self.app.push_screen(ReasonDialog(f"Who is the {role}?", "name"), named)
+
+        from screens.incident_dialogs import ChoiceDialog
 
         self.app.push_screen(ChoiceDialog("Assign a role", choices), chosen)
 
@@ -364,6 +366,8 @@ class IncidentActions:
                 ref = library.find(value) if value else None
                 if ref is not None:
                     self._attach(ref)
+
+            from screens.incident_dialogs import ChoiceDialog
 
             self.app.push_screen(ChoiceDialog("Attach a procedure", choices), chosen)
 
@@ -397,6 +401,8 @@ class IncidentActions:
                 if request is not None:
                     self.app.copy_to_clipboard(request.text)
                     self._send_update(request)
+
+            from screens.incident_dialogs import TemplateDialog
 
             self.app.push_screen(TemplateDialog(filled, selected,
                                                 webhook=self.hub.webhook_configured), copied)
@@ -440,6 +446,8 @@ class IncidentActions:
                 self._say(message, timeout=10)
 
             self._work(close_it)
+
+        from screens.incident_dialogs import CloseDialog
 
         self.app.push_screen(CloseDialog(incident_label(incident), default), chosen)
 
@@ -511,6 +519,8 @@ class IncidentActions:
             if text:
                 self._work(lambda: self.hub.skip(procedure, progress.step.id, text),
                            pending=step_key(procedure, progress.step.id))
+
+        from screens.incident_dialogs import ReasonDialog
 
         self.app.push_screen(ReasonDialog(f"Skip step {progress.step.id}: why?",
                                           "e.g. not on Fly.io; done by someone else"), reason)

@@ -40,6 +40,8 @@ class LogStats(Static):
     LogStats > .log-stats--meta { color: $text-muted; }
     """
 
+    _shown: Text | None = None
+
     def show_reports(self, reports: Sequence[SourceReport],
                      error_history: Mapping[str, Sequence[int]]) -> None:
         style = self.get_component_rich_style
@@ -60,7 +62,12 @@ class LogStats(Static):
                         if report.errors_per_s else meta)
             text.append(f"  {report.total_lines:,} lines · {report.total_errors:,} errors",
                         meta)
-        self.update(text)
+        if text == self._shown:
+            return  # an unchanged heartbeat: no repaint
+        # Only a change in the number of rows needs a layout pass (height is auto).
+        relayout = self._shown is None or text.plain.count("\n") != self._shown.plain.count("\n")
+        self._shown = text
+        self.update(text, layout=relayout)
 
 
 class LogDetail(Static):

@@ -149,8 +149,15 @@ class LogView(ScrollView, can_focus=True):
         self._live = buffer
         if self.paused:
             return
+        last_seq = self.rows.last_seq
         forgotten = self.rows.update(buffer)
-        self._after_update(forgotten)
+        if forgotten or self.rows.last_seq != last_seq:
+            self._after_update(forgotten)
+        elif REDACTOR.generation != self._redaction:
+            self.refresh()  # a secret became known: mask the rows on screen now
+        else:
+            # Nothing new (the tail's heartbeat): no repaint, only a longer row drawn since.
+            self._sync_virtual_size()
 
     @property
     def waiting(self) -> int:
@@ -335,8 +342,7 @@ class LogView(ScrollView, can_focus=True):
             if self.cursor < 0:
                 self.cursor = self.anchor = None
                 self.post_message(self.CursorMoved(None))
-        width = max(self._width, self.size.width) if not self.wrap else self.size.width
-        self.virtual_size = Size(width, len(self.rows))
+        self._sync_virtual_size()
         if self.follow:
             self.scroll_to(y=self._bottom(), animate=False, immediate=True)
         elif forgotten:
@@ -344,6 +350,12 @@ class LogView(ScrollView, can_focus=True):
                            immediate=True)
         self._version += 1
         self.refresh()
+
+    def _sync_virtual_size(self) -> None:
+        width = max(self._width, self.size.width) if not self.wrap else self.size.width
+        size = Size(width, len(self.rows))
+        if size != self.virtual_size:
+            self.virtual_size = size
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

@@ -12,11 +12,13 @@ max_connections, so they are kept, in the state "insufficient privilege".
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from tui.db.session import DbSession
 from tui.sanitize import decode, sanitize
+
+if TYPE_CHECKING:
+    import asyncpg  # only for row types; the driver loads when a session connects
 
 LONG_RUNNING_AFTER = 5.0
 # Without pg_read_all_stats another user's session shows no state, type or query.

@@ -17,22 +17,32 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
-
-import asyncpg
 
 from tui.errors import OnDutyError
 
+if TYPE_CHECKING:
+    import asyncpg
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", ""})
-# Failures that come from the driver or the network (not bugs in the caller's code).
-_DRIVER_ERRORS = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    OSError,
-    TimeoutError,
-)
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """Failures that come from the driver or the network (not bugs in the caller's code).
+
+    asyncpg is imported here, not at module level: the console loads this module for its
+    result types and should not pay for the driver until it connects.
+    """
+    import asyncpg
+
+    return (
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+        OSError,
+        TimeoutError,
+    )
 
 
 class DbErrorKind(StrEnum):
@@ -185,6 +195,8 @@ def translate_error(exc: BaseException, info: DsnInfo, *, timeout: float) -> DbE
     """Turn any connect or query failure into a DbError with a plain message."""
     if isinstance(exc, DbError):
         return exc
+    import asyncpg
+
     where = info.target
     sqlstate = getattr(exc, "sqlstate", None)
     server_text = _scrub(str(exc), info.password)
@@ -302,6 +314,8 @@ class DbSession:
         cls, dsn: str, *, connect_timeout: float = 5.0, statement_timeout: float = 5.0
     ) -> DbSession:
         """Connect within ``connect_timeout`` seconds, or raise DbError saying why."""
+        import asyncpg
+
         info = parse_dsn(dsn)
         tls = choose_tls(info)
         try:
@@ -368,7 +382,7 @@ class DbSession:
             async with self._conn.transaction(readonly=True):
                 await self._set_local()
                 yield Transaction(self._conn, self._client_timeout)
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise self._translate(exc) from None
 
     @property
@@ -392,7 +406,7 @@ class DbSession:
             finally:
                 if not self._conn.is_closed():
                     await tx.rollback()
-        except _DRIVER_ERRORS as exc:
+        except _driver_errors() as exc:
             raise self._translate(exc) from None
 
     async def _set_local(self) -> None:

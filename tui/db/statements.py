@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
-
-import asyncpg
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.db.session import DbError, DbErrorKind, DbSession
 from tui.sanitize import decode, sanitize
+
+if TYPE_CHECKING:
+    import asyncpg  # only for row types; the driver loads when a session connects
 
 DEFAULT_LIMIT = 50
 _TEXT_CACHE_MAX = 2000

@@ -195,11 +195,12 @@ class LogTail:
     def flush(self, *, force: bool = False) -> bool:
         """Deliver a batch now if lines arrived, a status changed or a heartbeat is due."""
         now = time.monotonic()
-        reports = self.reports(now)
-        statuses = tuple((report.name, report.status) for report in reports)
+        # Cheap check first: this runs every flush_interval, mostly to find nothing to say.
+        statuses = tuple((source.name, source.status) for source in self.sources)
         if not (force or self._pending or statuses != self._last_reports
                 or now - self._last_call >= self.heartbeat):
             return False
+        reports = self.reports(now)
         pending = self._pending
         cap = self.buffer.cap
         skipped = self._skipped + max(0, len(pending) - cap)
