@@ -82,6 +82,16 @@ def test_command_lines_keep_non_shell_blocks_whole() -> None:
     assert command_lines(command) == ["SELECT 1;\nSELECT 2;"]
 
 
+def test_command_lines_keep_a_quoted_multi_line_argument_whole() -> None:
+    block = ("1. Notify.\n   ```bash\n   # Post to Slack\n   curl -X POST $URL -d '{\n"
+             '     "text": "down"\n   }\'\n   railway status  # don\'t skip\n   ```\n')
+    runbook = md("# R\n\n## P\n\n" + block)
+    command = runbook.procedures[0].phases[0].steps[0].commands
+    lines = [line for c in command for line in command_lines(c)]
+    assert lines == ["curl -X POST $URL -d '{\n\"text\": \"down\"\n}'",
+                     "railway status  # don't skip"]
+
+
 def sources(**data: object) -> EvidenceSources:
     return EvidenceSources(health=lambda: data.get("health", ()),
                            logs=lambda: data.get("logs"), db=lambda: data.get("db"),

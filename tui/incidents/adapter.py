@@ -9,6 +9,7 @@ its own borrows the scale of a fallback runbook (the bundled ``incident-response
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 
 from tui.config import Environment
@@ -96,11 +97,23 @@ def command_lines(command: Command) -> list[str]:
         if line.endswith("\\"):
             pending += line[:-1].rstrip() + " "
             continue
+        if _quote_open(pending + line):  # e.g. curl -d '{ ... }' over several lines
+            pending += line + "\n"
+            continue
         lines.append((pending + line).strip())
         pending = ""
     if pending.strip():
         lines.append(pending.strip())
     return lines
+
+
+def _quote_open(text: str) -> bool:
+    """True while ``text`` has a quote that a later line closes (comments ignored)."""
+    try:
+        shlex.split(text, comments=True)
+    except ValueError:
+        return True
+    return False
 
 
 def _runnable(command: Command) -> bool:
