@@ -42,6 +42,7 @@ from tui.paths import state_path
 from tui.redact import crash_report, redact
 from tui.sanitize import sanitize
 from tui.state import load_state, save_state
+from widgets.db_pane import DbPane
 from widgets.log_pane import LogPane
 
 PANES = ("dashboard", "health", "logs", "database", "incident", "runbooks")
@@ -336,6 +337,12 @@ class OnDutyApp(App[int]):
     def on_log_pane_attach_lines(self, event: LogPane.AttachLines) -> None:
         sources = sorted({line.source for line in event.lines})
         self.incident_actions.attach_log_lines(", ".join(sources), event.text.splitlines())
+
+    def on_db_pane_action_done(self, event: DbPane.ActionDone) -> None:
+        """Every database action (cancel, terminate, EXPLAIN) goes to the open incident."""
+        result = event.result
+        self.incident_actions.record_db_action(result.request.kind.value, event.description,
+                                               event.outcome, redact(result.server_error))
 
     def action_secrets(self) -> None:
         from screens.secrets import SecretsScreen

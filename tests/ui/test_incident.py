@@ -24,9 +24,11 @@ from tests.support.incident_ui import (
     store_path,
 )
 from tests.support.incidents import wait_for
+from tui.db.actions import ActionOutcome, cancel_request
 from tui.health.model import Verdict
 from tui.incidents.model import EntryKind, StepStatus
 from tui.incidents.store import IncidentStore
+from widgets.db_pane import DbPane
 from widgets.incident_checklist import Checklist, step_key
 from widgets.log_pane import LogPane
 from widgets.status_bar import StatusBar
@@ -280,6 +282,23 @@ async def test_health_changes_and_pinned_log_lines_reach_the_timeline(tmp_path: 
         pinned = next(p for k, p in stored(tmp_path) if k == "log_lines")
         assert pinned["source"] == "api"
         assert "hunter2" not in str(pinned["lines"]) and "boom" in str(pinned["lines"])
+
+
+async def test_a_database_action_reaches_the_timeline(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_incident(app, pilot, "service-down.md#Service Down")
+        request = cancel_request(4242)
+        outcome = ActionOutcome(request=request, environment="production",
+                                target="app@db/app", ok=False, outcome="not cancelled",
+                                server_error="permission denied to cancel query")
+        app.post_message(DbPane.ActionDone("cancel backend 4242 on production",
+                                           "not cancelled: permission denied", outcome))
+        await wait_for(lambda: any(k == "db_action" for k, _ in stored(tmp_path)))
+        action = next(p for k, p in stored(tmp_path) if k == "db_action")
+        assert action["action"] == request.kind.value
+        assert action["target"] == "cancel backend 4242 on production"
+        assert action["detail"] == "permission denied to cancel query"
 
 
 async def test_status_update_fills_the_template_copies_and_records(tmp_path: Path) -> None:
