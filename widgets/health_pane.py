@@ -17,14 +17,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.health.model import EndpointState, Verdict, VerdictChange
 from tui.redact import redact
 from tui.sanitize import sanitize
+from widgets.health_table import HealthTable, TableRow
 from widgets.pane import Pane
 from widgets.sparkline import sparkline
 
@@ -36,7 +36,7 @@ GLYPH = {
 }
 STRIP_WINDOW = 3600.0
 STRIP_ENTRIES = 3
-_PAD = 2  # DataTable cell padding, one cell each side
+_PAD = 2  # cell padding in the table, one cell each side
 _SCROLLBAR = 1
 
 
@@ -161,13 +161,13 @@ class HealthPane(Pane):
         self._order: dict[str, int] = {}
         self._widths: dict[str, int] = {}
         self._laid_out_for: tuple[int, int] = (-1, -1)
-        self._shown: list[tuple[str, int]] = []
-        self._drawn: dict[str, EndpointState] = {}
+        self._changes_shown = Text()
+        self._changes_lines = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text("waiting for the first probes…"), classes="pane-message",
                      id="health-message")
-        yield DataTable(id="health-table", cursor_type="row", zebra_stripes=True)
+        yield HealthTable(self._cells, id="health-table")
         yield Static(id="health-changes", classes="changes")
 
     def on_mount(self) -> None:
@@ -202,59 +202,40 @@ class HealthPane(Pane):
         self.call_after_refresh(self._render_rows)
 
     def _render_rows(self) -> None:
-        """Lay the table out for its width, keep rows worst first, redraw changed rows."""
-        table = self.query_one(DataTable)
+        """Lay the table out for its width and hand it the rows worst first; the table
+        redraws only the rows in view whose state changed."""
+        table = self.query_one(HealthTable)
         width = table.size.width - _SCROLLBAR
         if width <= 0 or not self._states:
             return
-        cursor_key = self.selected_key
-        now = time.time()
-        order = sorted(self._states,
-                       key=lambda k: (-self._states[k].verdict.severity, self._order[k]))
-        wanted = [(key, self._height(self._states[key])) for key in order]
         if self._laid_out_for != (width, len(self._states)):
             self._lay_out(table, width)
-            self._shown = []
-        if wanted != self._shown:
-            table.clear()
-            for key, height in wanted:
-                table.add_row(*self._cells(self._states[key], now), key=key, height=height)
-            self._shown = wanted
-            self._drawn = dict(self._states)
-        else:
-            for key, state in self._states.items():
-                if self._drawn.get(key) is state:
-                    continue
-                for column, value in zip(self._widths, self._cells(state, now), strict=True):
-                    table.update_cell(key, column, value)
-                self._drawn[key] = state
-        if cursor_key is not None and cursor_key in self._states:
-            table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
+        order = sorted(self._states,
+                       key=lambda k: (-self._states[k].verdict.severity, self._order[k]))
+        table.show_rows([TableRow(key, self._states[key], self._height(self._states[key]))
+                         for key in order])
 
-    def _lay_out(self, table: DataTable[Text], width: int) -> None:
+    def _lay_out(self, table: HealthTable, width: int) -> None:
         names = max(len(f"{s.env} {s.endpoint}") for s in self._states.values())
         self._widths = fit_columns(width, names, compact=self.compact)
         self._laid_out_for = (width, len(self._states))
-        table.clear(columns=True)
         labels = {c.key: c.label for c in (_VERDICT_COMPACT if self.compact else _VERDICT,
                                            _NAME, _REASON, *_OPTIONAL)}
-        for key, column_width in self._widths.items():
-            table.add_column(labels[key], width=column_width, key=key)
+        table.set_columns([(labels[key], column_width)
+                           for key, column_width in self._widths.items()])
 
     @property
     def selected_key(self) -> str | None:
         """The key (``env/endpoint``) of the row under the cursor, if any."""
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
-        return row_key.value
+        return self.query_one(HealthTable).cursor_key
 
     def _height(self, state: EndpointState) -> int:
         """Compact rows carry the reason on a second line when the endpoint is not healthy."""
         return 2 if self.compact and state.verdict is not Verdict.HEALTHY else 1
 
-    def _cells(self, state: EndpointState, now: float) -> list[Text]:
+    def _cells(self, state: EndpointState) -> list[Text]:
+        """One cell per laid-out column; the table calls this only for rows it draws."""
+        now = time.time()
         style = self._style(state.verdict)
         last = state.last
         latency = "—" if last is None or last.latency_ms is None else f"{last.latency_ms:.0f} ms"
@@ -290,7 +271,10 @@ class HealthPane(Pane):
         text = Text(no_wrap=True, overflow="ellipsis")
         for state, change in recent:
             self._append_change(text, state, change, now)
-        changes.update(text)
+        if text != self._changes_shown:  # most publishes change no line: skip the redraw
+            lines = len(recent)
+            changes.update(text, layout=lines != self._changes_lines)
+            self._changes_shown, self._changes_lines = text, lines
         changes.display = bool(recent)
 
     def _append_change(self, text: Text, state: EndpointState, change: VerdictChange,
@@ -307,9 +291,9 @@ class HealthPane(Pane):
     def action_refresh_now(self) -> None:
         self.post_message(self.RefreshRequested())
 
-    @on(DataTable.RowSelected)
-    def _open_detail(self, event: DataTable.RowSelected) -> None:
+    @on(HealthTable.RowSelected)
+    def _open_detail(self, event: HealthTable.RowSelected) -> None:
         event.stop()
-        state = self._states.get(event.row_key.value or "")
+        state = self._states.get(event.key)
         if state is not None:
             self.post_message(self.DetailRequested(state))

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from tests.ui.test_shell import screen_text
 from tui.app import OnDutyApp, create_app
@@ -26,6 +25,7 @@ from tui.health.model import (
     VerdictChange,
 )
 from widgets.health_pane import HealthPane, fit_columns, fit_name
+from widgets.health_table import HealthTable
 
 CONFIG = """
 [environments.production]
@@ -87,8 +87,7 @@ def fleet() -> tuple[EndpointState, ...]:
 
 
 def row_keys(app: OnDutyApp) -> list[str | None]:
-    table = app.screen.query_one(HealthPane).query_one(DataTable)
-    return [row.key.value for row in table.ordered_rows]
+    return app.screen.query_one(HealthPane).query_one(HealthTable).row_keys
 
 
 def test_columns_fit_the_width_and_keep_name_and_reason() -> None:

@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from themes import THEMES
 from tui.app import OnDutyApp, create_app
 from tui.config import parse_config
 from tui.health.model import EndpointState, ProbeResult, Verdict
 from widgets.health_pane import HealthPane
+from widgets.health_table import HealthTable
 from widgets.status_bar import StatusBar
 
 TWO_ENVS = """
@@ -156,7 +156,7 @@ async def test_health_states_reach_the_pane_literally(tmp_path: Path) -> None:
         app.health_changed.publish((state,))
         await pilot.pause()
         pane = app.screen.query_one(HealthPane)
-        assert pane.query_one(DataTable).row_count == 1
+        assert pane.query_one(HealthTable).row_count == 1
         text = screen_text(app)
         assert "✖ down" in text
         assert "[bold]database[/]" in text
