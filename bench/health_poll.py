@@ -6,6 +6,8 @@ Against a local uvicorn server (its own process, so its CPU is not ours), prints
   core;
 - key-answer latency during that window: a key posted to the app until the table's
   cursor has moved, and the event loop's lag sampled every 20 ms: target within 100 ms;
+  the garbage collector's pauses in the window are shown beside them, since a key that
+  lands in a full collection waits for it;
 - per-probe wall time of onduty's probe (one client, kept-alive connection, the full
   probe: resolve, deadline, capped body, classification) next to `curl -s URL` on the
   same endpoint in the same run, as a fresh process per request (the runbooks' way) and
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import resource
 import shutil
 import socket
@@ -78,6 +81,30 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class GcPauses:
+    """Durations of the garbage collector's pauses while ``running`` (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.full: list[float] = []
+        self.young: list[float] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._started
+            (self.full if info["generation"] == 2 else self.young).append(pause)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        gc.callbacks.append(self._callback)
+        try:
+            yield
+        finally:
+            gc.callbacks.remove(self._callback)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -88,11 +115,11 @@ def pct(values: list[float], q: float) -> float:
 
 async def poll_at_scale(base: str, endpoints: int, interval: float, window: float) -> None:
     from textual import events
-    from textual.widgets import DataTable
 
     from tui.app import create_app
     from tui.config import Config, Environment, HealthEndpoint
     from tui.health.model import Verdict
+    from widgets.health_table import HealthTable
 
     health = tuple(HealthEndpoint(name=f"/health?n={i}", url=f"{base}/health?n={i}",
                                   interval=interval, timeout=5) for i in range(endpoints))
@@ -119,15 +146,17 @@ async def poll_at_scale(base: str, endpoints: int, interval: float, window: floa
             sampler = asyncio.create_task(sample_lag())
             cpu0, wall0 = cpu_seconds(), time.perf_counter()
             probes0 = sum(len(s.history) for s in app.health_states())
-            table = app.screen.query_one(DataTable)
-            while time.perf_counter() - wall0 < window:
-                before = table.cursor_row
-                app.post_message(events.Key("down" if len(keys) % 20 < 10 else "up", None))
-                started = time.perf_counter()
-                while table.cursor_row == before and time.perf_counter() - started < 5:
-                    await asyncio.sleep(0.001)
-                keys.append(time.perf_counter() - started)
-                await asyncio.sleep(0.2)
+            table = app.screen.query_one(HealthTable)
+            pauses = GcPauses()
+            with pauses.running():
+                while time.perf_counter() - wall0 < window:
+                    before = table.cursor_row
+                    app.post_message(events.Key("down" if len(keys) % 20 < 10 else "up", None))
+                    started = time.perf_counter()
+                    while table.cursor_row == before and time.perf_counter() - started < 5:
+                        await asyncio.sleep(0.001)
+                    keys.append(time.perf_counter() - started)
+                    await asyncio.sleep(0.2)
             cpu, wall = cpu_seconds() - cpu0, time.perf_counter() - wall0
             probes = sum(len(s.history) for s in app.health_states()) - probes0
             stop.set()
@@ -143,6 +172,9 @@ async def poll_at_scale(base: str, endpoints: int, interval: float, window: floa
           f"({len(keys)} keys; target < 100 ms)")
     print(f"  event-loop lag          p50 {1000 * pct(lags, 0.5):5.1f} ms  p95 "
           f"{1000 * pct(lags, 0.95):5.1f} ms  max {1000 * max(lags):5.1f} ms")
+    print(f"  GC pauses               {len(pauses.full)} full, longest "
+          f"{1000 * max(pauses.full, default=0):5.1f} ms; {len(pauses.young)} young, longest "
+          f"{1000 * max(pauses.young, default=0):5.1f} ms")
     print(f"  endpoints not healthy   {len(bad)}")
 
 

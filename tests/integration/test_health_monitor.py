@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 
@@ -81,6 +82,39 @@ async def test_next_probe_waits_for_the_previous(server: LocalServer) -> None:
         await monitor.stop()
     assert inflight["max"] == 1
     assert len(server.seen) >= 6
+
+
+async def test_rounds_after_probing_everything_together_are_spread(server: LocalServer) -> None:
+    """Every endpoint is probed at once at start and on "probe all now"; the next round
+    is spread over the interval instead of hitting (and holding the loop) all at once."""
+    server.routes["/h"] = json_reply('{"status":"ok"}')
+    states: list[EndpointState] = []
+    count, interval = 4, 1.2
+    endpoints = [(f"e{i}", HealthEndpoint("h", server.url("/h"), interval=interval), T)
+                 for i in range(count)]
+    monitor = HealthMonitor(endpoints, on_state=states.append)
+
+    def second_readings() -> list[float]:
+        """When each endpoint's second reading was taken, in config order, after its first."""
+        by_key = {s.key: s for s in states}
+        return [by_key[f"e{i}/h"].history[1].at - by_key[f"e{i}/h"].history[0].at
+                for i in range(count)]
+
+    monitor.start()
+    try:
+        await wait_until(lambda: len(states) >= 2 * count, timeout=5, what="two rounds")
+        spread = second_readings()
+        seen = len(states)
+        monitor.refresh_now()
+        await wait_until(lambda: len(states) >= seen + 2 * count, timeout=5,
+                         what="a probe-all round and the one after it")
+        again = sorted(s.history[-1].at for s in states[-count:])
+    finally:
+        await monitor.stop()
+    step = interval / count
+    assert spread == sorted(spread)
+    assert all(abs(wait - step * (i + 1)) < step / 2 for i, wait in enumerate(spread)), spread
+    assert all(later - earlier > step / 2 for earlier, later in pairwise(again)), again
 
 
 async def test_token_comes_from_the_resolver(server: LocalServer) -> None:
