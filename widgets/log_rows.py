@@ -109,8 +109,10 @@ class LogRows:
         return None
 
 
-def _slice(buffer: Sequence[LogLine], start: int, stop: int) -> list[LogLine]:
-    slicer = getattr(buffer, "slice", None)
-    if slicer is not None:
-        return slicer(start, stop)
+def _slice(buffer: Sequence[LogLine], start: int, stop: int) -> Sequence[LogLine]:
+    """Lines ``start..stop`` of ``buffer``: a run without an object per line when the
+    buffer offers one (only the rows kept become ``LogLine`` views)."""
+    window = getattr(buffer, "window", None)
+    if window is not None:
+        return window(start, stop)
     return list(buffer[start:stop])

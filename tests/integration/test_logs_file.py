@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -198,3 +199,27 @@ async def test_huge_line_in_a_file_is_truncated(
     first = collector.lines[0]
     assert first.startswith("␛]52;c;AAAA") and first.endswith("… [truncated 10.0 MB]")
     assert len(first) < 70_000
+
+
+async def test_a_quiet_file_is_polled_less_and_data_brings_the_fast_pace_back(
+    log_path: Path,
+) -> None:
+    log_path.write_text("")
+    collector = Collector()
+    source = FileSource(log_path, poll_interval=0.02, max_poll_interval=0.3, backoff_after=0.1)
+    source.start(collector)
+    try:
+        # Quiet long enough to have backed off to the slowest pace (0.02 doubling to 0.3).
+        await wait_for(lambda: source.polls >= 8, timeout=10)
+        started, polls = time.monotonic(), source.polls
+        await wait_for(lambda: source.polls >= polls + 3, timeout=10)
+        assert time.monotonic() - started >= 3 * 0.3 * 0.8  # not 5 polls a second
+        appended = time.monotonic()
+        append(log_path, "late line\n")
+        await wait_for(lambda: collector.lines == ["late line"], timeout=5)
+        assert time.monotonic() - appended < 0.3 + 0.5  # shown within the slowest pace
+        started, polls = time.monotonic(), source.polls
+        await wait_for(lambda: source.polls >= polls + 3, timeout=10)
+        assert time.monotonic() - started < 3 * 0.3 * 0.8  # fast again after data
+    finally:
+        await source.stop()

@@ -164,3 +164,28 @@ def test_sources_from_config_entries(tmp_path: Path) -> None:
     followed = source_from_config(LogSource("app", file=str(tmp_path / "app.log")))
     assert isinstance(followed, FileSource) and followed.path == tmp_path / "app.log"
     assert isinstance(source_from_config(LogSource("in", stdin=True)), StdinSource)
+
+
+async def test_an_idle_tail_wakes_about_once_a_second_and_a_new_line_still_shows_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "quiet.log"
+    path.write_text("")
+    batches: list[LogBatch] = []
+    tail = LogTail([FileSource(path, "quiet", quiet_after=600)], on_batch=batches.append)
+    tail.start()
+    try:
+        await wait_for(lambda: tail.wakeups >= 1, timeout=5)
+        started, wakeups = time.monotonic(), tail.wakeups
+        await wait_for(lambda: tail.wakeups >= wakeups + 3, timeout=10)
+        elapsed = time.monotonic() - started
+        assert elapsed >= 2.0, f"3 wakeups in {elapsed:.2f} s: the flusher polls (was 10/s)"
+        appended = time.monotonic()
+        with path.open("a") as handle:
+            handle.write("ERROR after a quiet spell\n")
+        await wait_for(lambda: any(line.text == "ERROR after a quiet spell"
+                                   for batch in batches for line in batch.lines), timeout=5)
+        # The file poll (still at its fast pace here) plus one flush interval, not a second.
+        assert time.monotonic() - appended < 0.2 + 0.1 + 0.4
+    finally:
+        await tail.stop()

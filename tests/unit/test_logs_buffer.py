@@ -47,7 +47,7 @@ def test_random_access_and_slices_match_a_plain_list(batch: int) -> None:
         reference = (reference + new)[-10:]
         assert list(buffer) == reference
         assert [buffer[i] for i in range(len(buffer))] == reference
-        assert buffer[-1] is reference[-1]
+        assert buffer[-1] == reference[-1]
         for start, stop in ((0, 3), (2, 9), (5, 50), (-4, 2), (8, 3)):
             assert buffer.slice(start, stop) == reference[max(0, start):stop]
 

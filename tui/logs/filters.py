@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tui.logs.parse import Level, LineKind, LogLine, scan
+from tui.logs.parse import Level, LineKind, LogLine, marker_positions, scan
 from tui.sanitize import sanitize
 
 
@@ -210,9 +210,8 @@ class LogFilter:
                     rows.setdefault(near, False)
         for index in hits:
             rows[index] = True
-        for index, line in enumerate(lines):
-            if line.kind >= _MARKER:
-                rows.setdefault(index, False)
+        for index in marker_positions(lines):
+            rows.setdefault(index, False)
         return sorted(rows.items())
 
     def spans(self, text: str, limit: int = 200) -> list[tuple[int, int]]:

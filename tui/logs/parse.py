@@ -4,7 +4,8 @@ Every line is parsed once on arrival, cheaply, because a flood can bring tens of
 thousands a second: only its level is worked out, and lines are packed in blocks of 256
 (one string, offsets, a level byte each). Anything that is only needed for the few lines
 on screen (a JSON line's display text, the timestamp, fields, source colours) is derived
-on demand from the line as written, which keeps a million lines in ~155 MB.
+on demand from the line as written. A buffer holds a line as its block and index (no
+object per line), which keeps a million lines well inside 300 MB.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import json
 import re
 import sys
 from array import array
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from enum import IntEnum
 from itertools import accumulate, repeat
+from json.scanner import make_scanner
 from operator import add
-from typing import Any
+from typing import Any, overload
 
 from tui.sanitize import sanitize
 
@@ -187,7 +190,7 @@ class LogLine:
 
     @property
     def footprint(self) -> int:
-        """Approximate bytes this line holds: its object, characters and level code."""
+        """Approximate bytes this line holds in a buffer: its entry, characters and level code."""
         block, index = self._block, self._index
         starts = block.starts
         size = _LINE_BYTES + starts[index + 1] - starts[index] - 1
@@ -279,8 +282,9 @@ class _PackedLine(LogLine):
 
 _set_block = LogLine._block.__set__  # type: ignore[attr-defined]
 _set_index = LogLine._index.__set__  # type: ignore[attr-defined]
-# Object (2 slots + GC header), newline, level code, offset; a str header for a separate raw.
-_LINE_BYTES = 48 + 1 + 1 + 8
+# As a buffer holds a line: its block's list entry and index byte, newline, level code,
+# offset (a view object is made only while a line is looked at); a str header for a raw.
+_LINE_BYTES = 8 + 1 + 1 + 1 + 8
 _STR_BYTES = 48
 
 
@@ -470,10 +474,23 @@ _HIDDEN_KEYS = frozenset(
 _LOGFMT_PAIR = re.compile(r"([\w.@-]+)=(\"(?:[^\"\\]|\\.)*\"|\S*)")
 
 
+_JSON_SCAN = make_scanner(json.JSONDecoder(strict=False))
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what json.loads allows around a document
+
+
 def _json_object(raw: str) -> dict[str, Any] | None:
+    """``raw`` as a JSON object if ``json.loads(raw, strict=False)`` makes one, else None.
+
+    Calls the decoder's scanner directly: ``json.loads`` with an option builds a new
+    decoder per call, which costs more than parsing a short log line.
+    """
+    if raw.startswith("\ufeff"):
+        return None
     try:
-        obj = json.loads(raw, strict=False)
-    except ValueError:
+        obj, end = _JSON_SCAN(raw, _JSON_SPACE.match(raw).end())  # type: ignore[union-attr]
+    except (StopIteration, ValueError):
+        return None
+    if _JSON_SPACE.match(raw, end).end() != len(raw):  # type: ignore[union-attr]
         return None
     return obj if isinstance(obj, dict) else None
 
@@ -563,6 +580,77 @@ _LEVEL_OF: tuple[Level, ...] = tuple(
 
 # --------------------------------------------------------------------------- lines
 
+_INDEXES = array("B", range(_BLOCK))
+
+
+class LineRun(Sequence[LogLine]):
+    """Lines held as their blocks and indexes: one list entry and one byte per line.
+
+    Runs of thousands of lines are parsed, buffered and searched without an object per
+    line; a ``LogLine`` view is made only for a line that is looked at.
+    """
+
+    __slots__ = ("blocks", "indexes")
+
+    def __init__(self, blocks: list[_Block] | None = None,
+                 indexes: array[int] | None = None) -> None:
+        self.blocks: list[_Block] = [] if blocks is None else blocks
+        self.indexes: array[int] = array("B") if indexes is None else indexes
+
+    @classmethod
+    def of(cls, lines: Iterable[LogLine]) -> LineRun:
+        """``lines`` as a run (the same object if it is one already)."""
+        if isinstance(lines, LineRun):
+            return lines
+        items = list(lines)
+        return cls([line._block for line in items], array("B", [line._index for line in items]))
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    @overload
+    def __getitem__(self, index: int) -> LogLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> LineRun: ...
+
+    def __getitem__(self, index: int | slice) -> LogLine | LineRun:
+        if isinstance(index, slice):
+            return LineRun(self.blocks[index], self.indexes[index])
+        return _PackedLine(self.blocks[index], self.indexes[index])
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return map(_PackedLine, self.blocks, self.indexes)
+
+    def segments(self) -> Iterator[tuple[int, _Block, int, int]]:
+        """``(position, block, first, stop)`` for each stretch of consecutive lines of one
+        block: the run's lines ``position...`` are the block's lines ``first..stop-1``."""
+        blocks, indexes = self.blocks, self.indexes
+        position, size = 0, len(blocks)
+        while position < size:
+            block = blocks[position]
+            first = indexes[position]
+            stop = min(len(block.codes), first + size - position)
+            last = position + stop - first - 1
+            if blocks[last] is not block or indexes[last] != stop - 1:
+                stop = first + 1  # not in order (a hand-made list): one line at a time
+            yield position, block, first, stop
+            position += stop - first
+
+    @property
+    def footprint(self) -> int:
+        """Approximate bytes the lines hold (the sum of their ``footprint``)."""
+        total = 0
+        for _position, block, first, stop in self.segments():
+            starts = block.starts
+            count = stop - first
+            total += (_LINE_BYTES - 1) * count + starts[stop] - starts[first]
+            raws = block.raws
+            if raws is not None:
+                total += sum(_STR_BYTES + len(raw) for index, raw in raws.items()
+                             if first <= index < stop)
+        return total
+
 
 def parse_lines(
     raw: list[str],
@@ -573,7 +661,20 @@ def parse_lines(
     received: float,
     kind: LineKind = LineKind.TEXT,
 ) -> list[LogLine]:
-    """Turn assembled lines into ``LogLine`` objects numbered from ``seq``.
+    """Turn assembled lines into ``LogLine`` objects numbered from ``seq`` (see ``parse_run``)."""
+    return list(parse_run(raw, display, source=source, seq=seq, received=received, kind=kind))
+
+
+def parse_run(
+    raw: list[str],
+    display: list[str],
+    *,
+    source: str,
+    seq: int,
+    received: float,
+    kind: LineKind = LineKind.TEXT,
+) -> LineRun:
+    """Turn assembled lines into a ``LineRun`` numbered from ``seq``.
 
     ``display`` is the sanitised text of each ``raw`` line (the same list object when no
     line needed sanitising, which is the common case and the fast path). Only the level
@@ -581,37 +682,79 @@ def parse_lines(
     """
     same = display is raw
     source = sys.intern(source)
-    out: list[LogLine] = []
-    level_of = text_level
+    blocks: list[_Block] = []
+    indexes = array("B")
     for first in range(0, len(display), _BLOCK):
         shown = display[first:first + _BLOCK]
-        codes = bytearray(len(shown))
-        raws: dict[int, str] = {}
-        for index, text in enumerate(shown):
-            original = text if same else raw[first + index]
-            if text[:1] == "{":
-                obj = _json_object(original)
-                if obj is not None:
-                    codes[index] = _JSON | _json_line_level(obj)
-                    if original is not text and original != text:
-                        raws[index] = original
-                    continue
-            codes[index] = level_of(text)
-            if original is not text and original != text:
-                raws[index] = original
-        block = _Block(seq + first, source, received, kind, "\n".join(shown) + "\n",
-                       array("Q", accumulate(map(add, map(len, shown), repeat(1)), initial=0)),
-                       bytes(codes), raws or None)
-        out.extend(map(_PackedLine, repeat(block, len(shown)), range(len(shown))))
-    return out
+        originals = shown if same else raw[first:first + _BLOCK]
+        text = "\n".join(shown) + "\n"
+        starts = array("Q", accumulate(map(add, map(len, shown), repeat(1)), initial=0))
+        raws = None if same else {
+            index: original
+            for index, (original, line) in enumerate(zip(originals, shown, strict=True))
+            if original != line
+        }
+        block = _Block(seq + first, source, received, kind, text, starts,
+                       _block_codes(shown, originals), raws or None)
+        blocks.extend(repeat(block, len(shown)))
+        indexes.extend(_INDEXES[:len(shown)])
+    return LineRun(blocks, indexes)
+
+
+def _block_codes(shown: list[str], originals: list[str]) -> bytes:
+    """The level code of every line of a block: JSON lines by their fields (flagged
+    ``_JSON``), the others by ``text_level``.
+
+    Per line on purpose: regex passes over a whole block, mapped back to lines, measured
+    slower (each pass scans every character; a search of one line stops at its level).
+    """
+    codes = bytearray(len(shown))
+    level_of = text_level
+    for index, text in enumerate(shown):
+        if text[:1] == "{":
+            obj = _json_object(originals[index])
+            if obj is not None:
+                codes[index] = _JSON | _json_line_level(obj)
+                continue
+        codes[index] = level_of(text)
+    return bytes(codes)
 
 
 def count_at_least(lines: Sequence[LogLine], minimum: Level) -> int:
     """How many of ``lines`` have a level of at least ``minimum`` (errors per second)."""
+    if isinstance(lines, LineRun):
+        table = _at_least_table(minimum)
+        return sum(block.codes[first:stop].translate(table).count(1)
+                   for _position, block, first, stop in lines.segments())
     level_of = _LEVEL_OF
     return sum(
         1 for line in lines if level_of[line._block.codes[line._index] & 0x7F] >= minimum
     )
+
+
+_AT_LEAST: dict[Level, bytes] = {}
+
+
+def _at_least_table(minimum: Level) -> bytes:
+    """A ``bytes.translate`` table: level code -> 1 if its level is at least ``minimum``."""
+    table = _AT_LEAST.get(minimum)
+    if table is None:
+        table = _AT_LEAST[minimum] = bytes(
+            int(_LEVEL_OF[code & 0x7F] >= minimum) for code in range(256))
+    return table
+
+
+def marker_positions(lines: Sequence[LogLine]) -> list[int]:
+    """Indices of the marker lines (rotation, gaps...) among ``lines``."""
+    if isinstance(lines, LineRun):
+        return [position + offset for position, block, first, stop in lines.segments()
+                if block.kind >= LineKind.ROTATED for offset in range(stop - first)]
+    return [index for index, line in enumerate(lines) if line.is_marker]
+
+
+# A pattern that looks ahead (or at the very end) may see past a line's end when a
+# block is searched as a whole, so such patterns search line by line.
+_LOOKS_AHEAD = re.compile(r"\(\?[=!]|\\Z")
 
 
 def scan(
@@ -627,8 +770,86 @@ def scan(
     ``in_place`` is the same pattern compiled with MULTILINE, or None if it may not run in
     place (it uses ``\\A`` or a lookbehind): it then searches each line inside its
     block's text, between the newlines around it, which finds the same as a search of
-    the line alone and spares a copy of every line.
+    the line alone and spares a copy of every line. For a ``LineRun`` it searches a
+    stretch of a block at once and maps each match to its line.
     """
+    if (in_place is None or not isinstance(lines, LineRun)
+            or _LOOKS_AHEAD.search(in_place.pattern)):
+        return _scan_lines(lines, pattern, in_place, lowered=lowered)
+    out: list[int] = []
+    for position, block, first, stop in lines.segments():
+        if block.kind >= LineKind.ROTATED:
+            continue
+        text = block.text
+        if lowered:
+            low = text.lower()
+            text = low if len(low) == len(text) else ""
+        if not text or not block.joined:
+            part = list(map(_PackedLine, repeat(block, stop - first), range(first, stop)))
+            out.extend(position + found
+                       for found in _scan_lines(part, pattern, in_place, lowered=lowered))
+            continue
+        parts = _literal_parts(in_place)
+        if len(parts) == 1:
+            found: Iterable[int] = _search_block(text, block.starts, first, stop, parts[0])
+        else:
+            found = sorted({index for part in parts
+                            for index in _search_block(text, block.starts, first, stop, part)})
+        out.extend(position + index - first for index in found)
+    return out
+
+
+_LITERAL_PARTS: dict[re.Pattern[str], tuple[re.Pattern[str], ...]] = {}
+
+
+def _literal_parts(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
+    """``error|exception|failed`` as three patterns, one per word, else ``pattern`` alone.
+
+    A line matches an alternation of plain words when it holds one of them, and the
+    regex engine finds one word (a literal prefix) far faster than an alternation.
+    """
+    parts = _LITERAL_PARTS.get(pattern)
+    if parts is None:
+        words = pattern.pattern.split("|")
+        plain = len(words) > 1 and all(word and re.escape(word) == word for word in words)
+        parts = tuple(re.compile(word, pattern.flags) for word in words) if plain else (
+            (pattern,))
+        if len(_LITERAL_PARTS) > 64:
+            _LITERAL_PARTS.clear()
+        _LITERAL_PARTS[pattern] = parts
+    return parts
+
+
+def _search_block(
+    text: str, starts: array[int], first: int, stop: int, in_place: re.Pattern[str]
+) -> Iterator[int]:
+    """Lines ``first..stop-1`` of a block (``text``) that ``in_place`` finds, as a search
+    of each line between its newlines would: a match that runs past its line's end is
+    checked against that line alone."""
+    search = in_place.search
+    end = starts[stop] - 1
+    at = starts[first]
+    low = first
+    while at <= end:
+        match = search(text, at, end)
+        if match is None:
+            return
+        low = index = bisect_right(starts, match.start(), low, stop) - 1
+        line_end = starts[index + 1] - 1
+        if match.end() <= line_end or search(text, starts[index], line_end) is not None:
+            yield index
+        at = line_end + 1
+        low = index + 1
+
+
+def _scan_lines(
+    lines: Sequence[LogLine],
+    pattern: re.Pattern[str],
+    in_place: re.Pattern[str] | None,
+    *,
+    lowered: bool,
+) -> list[int]:
+    """``scan`` one line at a time (any sequence of lines, any pattern)."""
     out: list[int] = []
     append = out.append
     search_in = pattern.search if in_place is None else in_place.search

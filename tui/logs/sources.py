@@ -317,6 +317,11 @@ class FileSource(Source):
     Survives rename rotation, copytruncate, deletion and recreation, and truncation that
     regrew past the old offset; each seam is a marker in the stream. Starts with a
     backlog of the last ``backlog_lines`` lines (at most ``backlog_bytes`` read).
+
+    Polls every ``poll_interval`` while the file is busy; once it has been quiet for
+    ``backoff_after`` seconds the wait doubles up to ``max_poll_interval``, so a quiet
+    console is not woken five times a second, and data brings the fast pace back.
+    ``polls`` counts the polls made.
     """
 
     kind = "file"
@@ -327,6 +332,8 @@ class FileSource(Source):
         name: str | None = None,
         *,
         poll_interval: float = 0.2,
+        max_poll_interval: float = 1.0,
+        backoff_after: float = 3.0,
         backlog_lines: int = 1000,
         backlog_bytes: int = 1024 * 1024,
         read_size: int = 1024 * 1024,
@@ -336,6 +343,9 @@ class FileSource(Source):
         self.path = Path(path)
         super().__init__(name or self.path.name, quiet_after=quiet_after, max_line=max_line)
         self.poll_interval = poll_interval
+        self.max_poll_interval = max(poll_interval, max_poll_interval)
+        self.backoff_after = backoff_after
+        self.polls = 0
         self.backlog_lines = backlog_lines
         self.backlog_bytes = backlog_bytes
         self.read_size = read_size
@@ -350,13 +360,21 @@ class FileSource(Source):
         self._lock = threading.Lock()
 
     async def _run(self) -> None:
+        wait = self.poll_interval
+        busy_at = time.monotonic()
         try:
             while True:
+                self.polls += 1
                 items, more = await asyncio.to_thread(self._step)
                 for item in items:
                     self._out(item)
+                if more or items:
+                    wait = self.poll_interval
+                    busy_at = time.monotonic()
                 if not more:
-                    await asyncio.sleep(self.poll_interval)
+                    await asyncio.sleep(wait)
+                    if time.monotonic() - busy_at >= self.backoff_after:
+                        wait = min(self.max_poll_interval, wait * 2)
         finally:
             await asyncio.to_thread(self._close_when_idle)
 

@@ -3,7 +3,8 @@
 ``LogTail`` numbers, parses and buffers every line as it arrives, but tells its owner
 about them at most every ``flush_interval`` seconds: a flood of 50,000 lines a second
 becomes about ten ``LogBatch`` calls, never one call per line, so the UI stays
-responsive and the terminal is not flooded with redraws.
+responsive and the terminal is not flooded with redraws. When nothing arrives it sleeps
+until something does (or a status or heartbeat is due), so an idle console stays idle.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tui.logs.buffer import LogBuffer
-from tui.logs.parse import Level, LineKind, LogLine, count_at_least, marker_line, parse_lines
+from tui.logs.parse import (
+    Level,
+    LineKind,
+    LineRun,
+    LogLine,
+    count_at_least,
+    marker_line,
+    parse_run,
+)
 from tui.logs.sources import Chunk, Marker, Source, SourceStatus
 
 HISTORY_SECONDS = 60
@@ -40,11 +49,12 @@ class SourceReport:
 class LogBatch:
     """What arrived since the last batch, and the state of every source.
 
-    ``lines`` holds at most the buffer's cap; ``skipped`` counts lines that arrived and
-    were pushed out of the buffer before they could be delivered (a flood beyond cap).
+    ``lines`` holds at most the buffer's cap (a ``LineRun``: views are made as they are
+    read); ``skipped`` counts lines that arrived and were pushed out of the buffer before
+    they could be delivered (a flood beyond cap).
     """
 
-    lines: tuple[LogLine, ...]
+    lines: Sequence[LogLine]
     sources: tuple[SourceReport, ...]
     total: int
     dropped: int
@@ -118,13 +128,16 @@ class LogTail:
         self.flush_interval = flush_interval
         self.heartbeat = heartbeat
         self.batches = 0
+        self.wakeups = 0
         self._next_seq = 1
-        self._pending: list[LogLine] = []
+        self._pending: list[LineRun] = []
+        self._pending_count = 0
         self._skipped = 0
         self._meters = {source.name: RateMeter() for source in sources}
         self._flusher: asyncio.Task[None] | None = None
         self._last_reports: tuple[tuple[str, SourceStatus], ...] = ()
         self._last_call = 0.0
+        self._arrived = asyncio.Event()
 
     # -- lifecycle
 
@@ -160,37 +173,60 @@ class LogTail:
 
         def receive(item: Chunk | Marker) -> None:
             if isinstance(item, Marker):
-                lines = [marker_line(item.kind, item.text, source=name, seq=self._next_seq,
-                                     received=item.received)]
-                errors = 0
+                lines = LineRun.of([marker_line(item.kind, item.text, source=name,
+                                                seq=self._next_seq, received=item.received)])
             else:
-                lines = parse_lines(
+                lines = parse_run(
                     item.raw, item.display, source=name, seq=self._next_seq,
                     received=item.received,
                     kind=LineKind.STDERR if item.stderr else LineKind.TEXT,
                 )
-                errors = count_at_least(lines, Level.ERROR)
-                meter.add(len(lines), errors, time.monotonic())
+                meter.add(len(lines), count_at_least(lines, Level.ERROR), time.monotonic())
             self._next_seq += len(lines)
             self._append(lines)
 
         return receive
 
-    def _append(self, lines: list[LogLine]) -> None:
+    def _append(self, lines: LineRun) -> None:
         self.buffer.extend(lines)
-        pending = self._pending
-        pending.extend(lines)
+        self._pending.append(lines)
+        self._pending_count += len(lines)
         cap = self.buffer.cap
-        if len(pending) > 2 * cap:
-            self._skipped += len(pending) - cap
-            del pending[:-cap]
+        if self._pending_count > 2 * cap:
+            kept = self._pending_run()[-cap:]
+            self._skipped += self._pending_count - cap
+            self._pending = [kept]
+            self._pending_count = cap
+        self._arrived.set()
+
+    def _pending_run(self) -> LineRun:
+        """Every pending line as one run."""
+        if len(self._pending) == 1:
+            return self._pending[0]
+        run = LineRun()
+        for part in self._pending:
+            run.blocks.extend(part.blocks)
+            run.indexes.extend(part.indexes)
+        return run
 
     # -- delivery
 
     async def _flush_loop(self) -> None:
+        """Sleep until lines arrive (or the next status check is due), then let
+        ``flush_interval`` pass so that a flood is delivered in few batches."""
         while True:
-            await asyncio.sleep(self.flush_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), self._idle_wait())
+            self.wakeups += 1
+            if self._arrived.is_set():
+                await asyncio.sleep(self.flush_interval)
+                self._arrived.clear()
             self.flush()
+
+    def _idle_wait(self) -> float:
+        """How long to sleep when no line arrives: until the heartbeat, and at most a
+        second, because sources change status on their own (quiet, restarting in N s)."""
+        return max(self.flush_interval, min(1.0, self.heartbeat))
 
     def flush(self, *, force: bool = False) -> bool:
         """Deliver a batch now if lines arrived, a status changed or a heartbeat is due."""
@@ -201,11 +237,11 @@ class LogTail:
                 or now - self._last_call >= self.heartbeat):
             return False
         reports = self.reports(now)
-        pending = self._pending
+        pending = self._pending_run()
         cap = self.buffer.cap
         skipped = self._skipped + max(0, len(pending) - cap)
         batch = LogBatch(
-            lines=tuple(pending[-cap:]),
+            lines=pending[-cap:],
             sources=reports,
             total=len(self.buffer),
             dropped=self.buffer.dropped,
@@ -213,6 +249,7 @@ class LogTail:
             memory_bytes=self.buffer.memory_bytes,
         )
         self._pending = []
+        self._pending_count = 0
         self._skipped = 0
         self._last_reports = statuses
         self._last_call = now
