@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import importlib
 import os
 import selectors
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual._xterm_parser import XTermParser
@@ -27,25 +29,32 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from screens.dashboard import DashboardScreen
-from screens.database import DatabaseScreen
-from screens.environment import EnvironmentSwitcher
-from screens.health import HealthScreen
-from screens.incident import IncidentActions, IncidentScreen, incident_commands
-from screens.keys import KeysScreen
-from screens.logs import LogsScreen
-from screens.runbooks import RunbooksScreen
+from screens.starting import StartingScreen
 from themes import DEFAULT_THEME, STYLESHEET, THEMES
 from tui.config import Config, Environment
-from tui.hub import Engines
 from tui.paths import state_path
 from tui.redact import crash_report, redact
 from tui.sanitize import sanitize
 from tui.state import load_state, save_state
-from widgets.db_pane import DbPane
-from widgets.log_pane import LogPane
+
+if TYPE_CHECKING:
+    from screens.incident import IncidentActions
+    from tui.hub import Engines
+    from tui.hub.incident import IncidentHub
+    from widgets.db_pane import DbPane
+    from widgets.log_pane import LogPane
 
 PANES = ("dashboard", "health", "logs", "database", "incident", "runbooks")
+
+
+def _screen(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's screen, imported when the mode is first shown (after the first frame)."""
+
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,12 @@ class OnDutyApp(App[int]):
     TITLE = "onduty"
     CSS_PATH = STYLESHEET
     MODES = {
-        "dashboard": DashboardScreen,
-        "health": HealthScreen,
-        "logs": LogsScreen,
-        "database": DatabaseScreen,
-        "incident": IncidentScreen,
-        "runbooks": RunbooksScreen,
+        "dashboard": _screen("screens.dashboard", "DashboardScreen"),
+        "health": _screen("screens.health", "HealthScreen"),
+        "logs": _screen("screens.logs", "LogsScreen"),
+        "database": _screen("screens.database", "DatabaseScreen"),
+        "incident": _screen("screens.incident", "IncidentScreen"),
+        "runbooks": _screen("screens.runbooks", "RunbooksScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -154,9 +163,14 @@ class OnDutyApp(App[int]):
         demo: Any = None,
         initial_mode: str = "dashboard",
         incidents: bool | None = None,
+        first_frame_first: bool = False,
     ) -> None:
-        self.DEFAULT_MODE = initial_mode  # read by App.__init__ to create the first screen
+        # DEFAULT_MODE is read by App.__init__ to create the first screen.
+        self.DEFAULT_MODE = "starting" if first_frame_first else initial_mode
         super().__init__()
+        self._opening_mode = initial_mode
+        if first_frame_first:
+            self.add_mode("starting", partial(StartingScreen, initial_mode))
         self.config = config
         self.read_only = read_only
         self.demo = demo
@@ -173,12 +187,14 @@ class OnDutyApp(App[int]):
         self.health_changed: Signal[Any] = Signal(self, "health")
         self.logs_changed: Signal[Any] = Signal(self, "logs")
         self.db_changed: Signal[Any] = Signal(self, "db")
-        notes = {"production": demo.db_error} if demo is not None and demo.db_error else {}
-        self.engines = Engines(self, database_notes=notes) if engines else None
         self.incident_changed: Signal[Any] = Signal(self, "incident")
-        self.incident_actions = IncidentActions(self)
-        self.incidents = self.incident_actions.create_hub(
-            store_enabled=engines if incidents is None else incidents)
+        self._with_engines = engines
+        self._store_enabled = engines if incidents is None else incidents
+        self.engines: Engines | None = None
+        self.incident_actions: IncidentActions | None = None
+        self.incidents: IncidentHub | None = None
+        if not first_frame_first:
+            self._load_parts()
         if config.keys:
             self.set_keymap(dict(config.keys))
         for theme in THEMES:
@@ -186,6 +202,17 @@ class OnDutyApp(App[int]):
         wanted = self._state.get("theme", DEFAULT_THEME)
         self._unknown_theme = wanted if wanted not in self.available_themes else None
         self.theme = DEFAULT_THEME if self._unknown_theme else wanted
+
+    def _load_parts(self) -> None:
+        """Import and build the engines and the incident side (the heavy part of start-up)."""
+        from screens.incident import IncidentActions
+        from tui.hub import Engines
+
+        demo = self.demo
+        notes = {"production": demo.db_error} if demo is not None and demo.db_error else {}
+        self.engines = Engines(self, database_notes=notes) if self._with_engines else None
+        self.incident_actions = IncidentActions(self)
+        self.incidents = self.incident_actions.create_hub(store_enabled=self._store_enabled)
 
     # ------------------------------------------------------------------ state
 
@@ -198,8 +225,8 @@ class OnDutyApp(App[int]):
 
     def status_info(self) -> StatusInfo:
         errors = tuple(f"{pane}: {text}" for pane, text in sorted(self.problems.items()))
-        return StatusInfo(self.environment_name, len(self.config.environments),
-                          self.incidents.footer(), errors)
+        footer = self.incidents.footer() if self.incidents else ""
+        return StatusInfo(self.environment_name, len(self.config.environments), footer, errors)
 
     def health_states(self) -> Any:
         return self.engines.health.states() if self.engines else ()
@@ -236,12 +263,35 @@ class OnDutyApp(App[int]):
         self.call_after_refresh(self._start_after_first_frame)
 
     def _start_after_first_frame(self) -> None:
+        if self.incident_actions is None:
+            # A worker, not this callback: switching modes waits on the starting screen,
+            # which is the one running this callback.
+            self.run_worker(self._open_first_screen, group="start")
+        else:
+            self._start_background()
+
+    async def _open_first_screen(self) -> None:
+        """Replace the starting screen with the real one, then start everything else.
+
+        The app may be shutting down by now (q, a signal, stdin at end-of-file, a
+        panic): then no mode is added (Textual's shutdown walks the modes) and nothing
+        starts that unmount could no longer stop.
+        """
+        self._load_parts()
+        if self.is_running:
+            await self.switch_mode(self._opening_mode)
+        self._start_background()
+
+    def _start_background(self) -> None:
+        if not self.is_running:
+            return
         if self.engines:
             self.run_worker(self.engines.start(), group="engines-start", exit_on_error=False)
             from screens.secrets import announce_keyring  # keyring loads after the frame
 
             self.run_worker(announce_keyring(self, self.config), group="keyring-notice",
                             exit_on_error=False)
+        assert self.incident_actions is not None
         self.run_worker(self.incident_actions.start(), group="incident-start",
                         exit_on_error=False)
 
@@ -254,7 +304,8 @@ class OnDutyApp(App[int]):
                         title="onduty", severity="error", timeout=15, markup=False)
 
     async def on_unmount(self) -> None:
-        await self.incidents.stop()
+        if self.incidents:
+            await self.incidents.stop()
         if self.engines:
             await self.engines.stop()
 
@@ -272,17 +323,19 @@ class OnDutyApp(App[int]):
 
         Every incident entry is committed before it is shown; unmount closes the store.
         """
-        self.incidents.kill_children()
-        if self.engines:
-            self.engines.kill_children()
+        self._kill_children()
         self.terminal_lost = signum == signal.SIGHUP
         self.exit(128 + signum)
 
-    def input_closed(self) -> None:
-        """Standard input reached end-of-file or the terminal hung up: exit, do not spin."""
-        self.incidents.kill_children()
+    def _kill_children(self) -> None:
+        if self.incidents:
+            self.incidents.kill_children()
         if self.engines:
             self.engines.kill_children()
+
+    def input_closed(self) -> None:
+        """Standard input reached end-of-file or the terminal hung up: exit, do not spin."""
+        self._kill_children()
         self.terminal_lost = True
         self.exit(0)
 
@@ -303,6 +356,8 @@ class OnDutyApp(App[int]):
             self.switch_mode(pane)
 
     def action_show_keys(self) -> None:
+        from screens.keys import KeysScreen
+
         self.push_screen(KeysScreen(self.screen.active_bindings))
 
     def action_switch_environment(self) -> None:
@@ -315,6 +370,8 @@ class OnDutyApp(App[int]):
             if name and name != self.environment_name:
                 self.select_environment(name)
 
+        from screens.environment import EnvironmentSwitcher
+
         self.push_screen(EnvironmentSwitcher(names, self.environment_name), chosen)
 
     def select_environment(self, name: str) -> None:
@@ -326,20 +383,27 @@ class OnDutyApp(App[int]):
         self.status_changed.publish(self.status_info())
 
     def action_note(self) -> None:
-        self.incident_actions.note()
+        if self.incident_actions:
+            self.incident_actions.note()
 
     def action_open_incident(self) -> None:
-        self.incident_actions.open_or_go()
+        if self.incident_actions:
+            self.incident_actions.open_or_go()
 
     def action_request_quit(self) -> None:
-        self.incident_actions.request_quit()
+        if self.incident_actions:
+            self.incident_actions.request_quit()
+        else:
+            self.exit(0)
 
     def on_log_pane_attach_lines(self, event: LogPane.AttachLines) -> None:
+        assert self.incident_actions is not None  # panes exist only once it is loaded
         sources = sorted({line.source for line in event.lines})
         self.incident_actions.attach_log_lines(", ".join(sources), event.text.splitlines())
 
     def on_db_pane_action_done(self, event: DbPane.ActionDone) -> None:
         """Every database action (cancel, terminate, EXPLAIN) goes to the open incident."""
+        assert self.incident_actions is not None  # panes exist only once it is loaded
         result = event.result
         self.incident_actions.record_db_action(result.request.kind.value, event.description,
                                                event.outcome, redact(result.server_error))
@@ -354,7 +418,10 @@ class OnDutyApp(App[int]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("secrets: manage", "Add, replace, test or delete credentials",
                             self.action_secrets)
-        yield from incident_commands(self)
+        if self.incident_actions:
+            from screens.incident import incident_commands
+
+            yield from incident_commands(self)
         for pane in PANES:
             yield SystemCommand(
                 f"go: {pane}", f"Show the {pane} screen", lambda p=pane: self.action_go(p)
@@ -382,11 +449,14 @@ def create_app(
     demo: Any = None,
     initial_mode: str = "dashboard",
     incidents: bool | None = None,
+    first_frame_first: bool = False,
 ) -> OnDutyApp:
     """The one app factory, shared by the CLI and the tests so both run the real wiring.
 
     ``incidents`` opens the incident store (default: with the engines, so shell tests
-    never touch the user's store).
+    never touch the user's store). ``first_frame_first`` draws a light first frame
+    (screens/starting.py) and loads panes, engines and the incident side after it, as the
+    console does in a terminal; tests that query panes at once leave it off.
     """
     return OnDutyApp(
         config,
@@ -397,6 +467,7 @@ def create_app(
         demo=demo,
         initial_mode=initial_mode,
         incidents=incidents,
+        first_frame_first=first_frame_first,
     )
 
 
@@ -410,7 +481,7 @@ def run_console(
 ) -> int:
     """Run the console full screen until the user quits; returns the exit status."""
     app = create_app(config, environment=environment, read_only=read_only, demo=demo,
-                     initial_mode=initial_mode)
+                     initial_mode=initial_mode, first_frame_first=True)
     if sys.platform != "win32":
         app.driver_class = HangupSafeDriver
     code = app.run()

@@ -133,6 +133,26 @@ def test_a_signal_stops_children_and_restores_the_terminal(console_env: dict[str
         console.close()
 
 
+@pytest.mark.parametrize("how", ["q", "SIGTERM"])
+def test_quitting_at_the_first_frame_exits_and_starts_nothing(console_env: dict[str, str],
+                                                              how: str) -> None:
+    """The panes and engines load after the first frame; quitting right then must not
+    leave the console hanging on exit or a log command running behind it."""
+    console = PtyConsole(console_env)
+    try:
+        wait_until(lambda: "production" in console.text(), 30, "the first frame")
+        if how == "q":
+            os.write(console.primary, b"q")
+        else:
+            console.process.send_signal(signal.SIGTERM)
+        status = console.process.wait(15)
+        assert status == (0 if how == "q" else 128 + signal.SIGTERM)
+        wait_until(lambda: not processes_matching(console_env["MARKER"]), 10,
+                   "no log command left running")
+    finally:
+        console.close()
+
+
 def test_losing_the_terminal_ends_the_app_and_its_children(console_env: dict[str, str]) -> None:
     """The SSH link drops: the pty's other side closes (SIGHUP, then EIO on every read)."""
     console = PtyConsole(console_env)
