@@ -34,6 +34,9 @@ class ConsoleScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         for signal, handler, current in self.wiring():
+            # Textual resumes a mode's screen twice when switch_mode first creates it;
+            # a second subscription would run every handler twice per publish.
+            signal.unsubscribe(self)
             signal.subscribe(self, handler)
             handler(current())
         self.console.screen_shown(self)

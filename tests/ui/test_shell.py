@@ -44,6 +44,19 @@ def screen_text(app: OnDutyApp) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
+async def test_a_screen_shown_again_listens_once_to_each_signal(tmp_path: Path) -> None:
+    """Textual resumes a newly created mode's screen twice; handlers must still run once
+    per publish (a second subscription doubled every pane update)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in ("3", "1", "3", "2"):
+            await pilot.press(key)
+            await pilot.pause()
+            for signal in (app.status_changed, app.logs_changed, app.health_changed):
+                assert len(signal._subscriptions.get(app.screen, [])) <= 1, (key, signal)
+        assert len(app.status_changed._subscriptions[app.screen]) == 1
+
+
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_number_keys_switch_between_the_five_screens(tmp_path: Path,
                                                            size: tuple[int, int]) -> None:
