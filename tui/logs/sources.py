@@ -35,6 +35,15 @@ MAX_LINE = 64 * 1024
 READ_SIZE = 64 * 1024
 
 
+def quiet_span(seconds: float) -> str:
+    """How long a source has been silent, coarse enough that an idle console's title
+    changes every ten seconds, then every minute, instead of every second."""
+    if seconds < 60:
+        return f"{int(seconds) // 10 * 10} s"
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
 class SourceState(StrEnum):
     """The coarse state of a source; ``SourceStatus.message`` says the details."""
 
@@ -239,7 +248,7 @@ class Source(ABC):
         if state is SourceState.CONNECTED:
             silent = now - self._last_output
             if silent >= self.quiet_after:
-                return SourceStatus(SourceState.QUIET, f"quiet for {int(silent)} s")
+                return SourceStatus(SourceState.QUIET, f"quiet for {quiet_span(silent)}")
             return SourceStatus(state, self._detail or "connected")
         if self._deadline is not None and state in (
             SourceState.RESTARTING, SourceState.NEVER_CONNECTED
