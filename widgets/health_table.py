@@ -70,33 +70,7 @@ class HealthTable(ScrollView, can_focus=True):
         Binding("end,ctrl+end", "cursor_bottom", "Bottom", show=False),
     ]
     DEFAULT_CSS = """
-    HealthTable {
-        height: 1fr;
-        overflow-x: hidden;
-        background: $surface;
-        color: $foreground;
-        scrollbar-size: 1 1;
-        scrollbar-background: $surface;
-        scrollbar-color: $panel-lighten-2;
-        scrollbar-corner-color: $surface;
-        & > .health-table--header { text-style: bold; background: $panel; color: $text; }
-        & > .health-table--even-row { background: $surface-lighten-1 50%; }
-        &:dark > .health-table--even-row { background: $surface-darken-1 40%; }
-        & > .health-table--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .health-table--header { background-tint: $foreground 5%; }
-            & > .health-table--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-        }
-    }
+    HealthTable { height: 1fr; overflow-x: hidden; }
     """
 
     @dataclass
