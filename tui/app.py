@@ -280,7 +280,7 @@ class OnDutyApp(App[int]):
         self._load_parts()
         if self.is_running:
             await self.switch_mode(self._opening_mode)
-        self._start_background()
+        self.call_after_refresh(self._start_background)  # the real panes show first
 
     def _start_background(self) -> None:
         if not self.is_running:

@@ -1,9 +1,10 @@
 """The log pane: the live tail of the current environment's sources.
 
 It owns what the user asked for (filter, pause, display options) and feeds the view.
-Engine batches arrive every 0.1 s; the pane applies them at most ``REFRESH_PER_S`` times
-a second (the last one always lands), so a flood costs two redraws a second and under
-64 KB/s over SSH, while keys are answered at once (bench/logs_flood.py).
+Engine batches arrive every 0.1 s; while lines keep coming the pane applies them at most
+``REFRESH_PER_S`` times a second (the last one always lands), so a flood costs two redraws
+a second and under 64 KB/s over SSH, while keys are answered at once
+(bench/logs_flood.py). A batch after a quiet spell is applied at once.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ class LogPane(Pane):
         self.log_filter = LogFilter()
         self._view: LogViewData | None = None
         self._applied_at = 0.0
+        self._applied_total = 0
+        self._flowing = False
         self._timer: Timer | None = None
         self._initial_taken = False
         self._source_count = 0
@@ -138,11 +141,11 @@ class LogPane(Pane):
     # ------------------------------------------------------------------ data in
 
     def show_view(self, view: LogViewData | None) -> None:
-        """Take the latest engine view; applied now or at the next refresh slot."""
+        """Take the latest engine view: applied now, or at the next refresh slot while
+        lines keep coming (the last apply brought new lines less than a slot ago)."""
         self._view = view
-        now = time.monotonic()
-        wait = self._applied_at + 1.0 / REFRESH_PER_S - now
-        if view is None or wait <= 0:
+        wait = self._applied_at + 1.0 / REFRESH_PER_S - time.monotonic()
+        if view is None or not self._flowing or wait <= 0:
             self._apply()
         elif self._timer is None:
             self._timer = self.set_timer(wait, self._apply)
@@ -151,6 +154,8 @@ class LogPane(Pane):
         self._timer = None
         self._applied_at = time.monotonic()
         view = self._view
+        total = view.total if view is not None else 0
+        self._flowing, self._applied_total = total != self._applied_total, total
         message = self.query_one("#log-message", Static)
         log_view = self.log_view
         if view is None or not view.sources:

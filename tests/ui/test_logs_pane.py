@@ -44,6 +44,7 @@ async def started(tmp_path: Path, pilot, lines=LINES) -> FakeTail:  # type: igno
     tail.add(lines)
     tail.publish()
     await wait_for(lambda: len(shown(pilot.app)) == len(lines), message="lines shown")
+    await pilot.pause()  # the batch is applied at once; let the screen lay it out
     return tail
 
 
@@ -221,9 +222,9 @@ async def test_json_lines_message_first_and_fields_on_enter(tmp_path: Path) -> N
             '"req":{"method":"GET","url":"/api/x"},"responseTime":5012}')
     async with app.run_test(size=(120, 30)) as pilot:
         await started(tmp_path, pilot, [line])
-        text = screen_text(app)
-        assert "ERR api upstream timed out req.method" not in text
-        assert "ERR api upstream timed out" in text
+        await wait_for(lambda: "ERR api upstream timed out" in screen_text(app),
+                       message="the line drawn")
+        assert "ERR api upstream timed out req.method" not in screen_text(app)
         await pilot.press("up", "enter")
         await wait_for(lambda: "req.method" in screen_text(app), message="fields shown")
         text = screen_text(app)
@@ -249,8 +250,9 @@ async def test_markers_and_source_states_are_visible(tmp_path: Path) -> None:
         tail.add(["INFO after"])
         tail.publish()
         await wait_for(lambda: len(shown(app)) == 4, message="rows")
+        await wait_for(lambda: "rotated · api: api.log was rotated" in screen_text(app),
+                       message="markers drawn")
         text = screen_text(app)
-        assert "rotated · api: api.log was rotated" in text
         assert "gap · api: gap of 2.0 s" in text
         title = pane(app).title
         assert "worker: quiet for 42 s" in title
@@ -367,3 +369,26 @@ async def test_flood_is_applied_a_few_times_a_second(tmp_path: Path) -> None:
             tail.publish()
         await wait_for(lambda: shown(app)[-1] == "INFO flood 39", message="last batch")
         assert len(calls) <= 2, "40 publications in a burst are applied at most twice"
+
+
+async def test_a_line_after_a_quiet_spell_shows_at_once(tmp_path: Path) -> None:
+    """The refresh-slot limit is for floods: once a batch brought nothing new (the tail's
+    heartbeat), the next line is drawn with the batch that brings it, not a slot later."""
+    app = make_log_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        tail = await started(tmp_path, pilot)
+        view = app.screen.query_one(LogView)
+        applied: list[int] = []
+        original = view.show
+
+        def counting(buffer):  # type: ignore[no-untyped-def]
+            applied.append(1)
+            original(buffer)
+
+        view.show = counting  # type: ignore[method-assign]
+        tail.publish()  # a heartbeat: nothing new
+        await wait_for(lambda: applied, message="the heartbeat applied")
+        tail.add(["ERROR after the quiet spell"])
+        tail.publish()
+        await pilot.pause()
+        assert shown(app)[-1] == "ERROR after the quiet spell"
