@@ -1,8 +1,12 @@
 """Log lines as onduty holds them: level, time and a compact, sanitised display text.
 
-Every line is parsed once on arrival, cheaply, because a flood can bring tens of
-thousands a second: only its level is worked out, and lines are packed in blocks of 256
-(one string, offsets, a level byte each). Anything that is only needed for the few lines
+A flood can bring hundreds of thousands of lines a second, so almost nothing is worked
+out on arrival: lines are packed in blocks of 256 (one string, offsets, a level byte
+each), and a line's level is worked out when it is first asked for (drawn, or filtered by
+level). Only the lines that could be errors are levelled at once, because errors per
+second must count every one: a single pass of a DFA over the text (``error_suspects``,
+RE2) finds the few lines that hold an error word, a 5xx status or anything the pass
+cannot judge, and only those are parsed. Anything else that is only needed for the lines
 on screen (a JSON line's display text, the timestamp, fields, source colours) is derived
 on demand from the line as written. A buffer holds a line as its block and index (no
 object per line), which keeps a million lines well inside 300 MB.
@@ -22,6 +26,8 @@ from itertools import accumulate, repeat
 from json.scanner import make_scanner
 from operator import add
 from typing import Any, overload
+
+import re2
 
 from tui.sanitize import sanitize
 
@@ -61,6 +67,8 @@ CLIP_SUFFIX = re.compile(r" … \[truncated \d+(?:\.\d)? [KMG]?B\]$")
 
 _BLOCK = 256  # lines per block: line indexes stay small cached ints, never allocated
 _JSON = 0x80  # flag bit in a block's level code: the line is a JSON object
+# A level code not worked out yet; such a line is known to be below ERROR (see parse_run).
+_UNSET = 0xFF
 
 
 class _Block:
@@ -69,8 +77,9 @@ class _Block:
     ``text`` holds every line's searchable text (the sanitised line as the source wrote
     it), one after another with a newline after each; ``starts`` where each begins (and
     one more entry past the end); ``codes`` each line's level, with
-    ``_JSON`` set for JSON lines, whose display text is built only when asked for;
-    ``raws`` the original of the few lines that sanitising changed (or explicit texts).
+    ``_JSON`` set for JSON lines, whose display text is built only when asked for, or
+    ``_UNSET`` until it is worked out (``code``); ``raws`` the original of the few lines
+    that sanitising changed (or explicit texts).
     """
 
     __slots__ = ("base", "codes", "joined", "kind", "raws", "received", "source", "starts",
@@ -78,7 +87,7 @@ class _Block:
 
     def __init__(
         self, base: int, source: str, received: float, kind: LineKind, text: str,
-        starts: array[int], codes: bytes, raws: dict[int, str] | None,
+        starts: array[int], codes: bytearray, raws: dict[int, str] | None,
     ) -> None:
         self.base = base
         self.source = source
@@ -91,6 +100,26 @@ class _Block:
         # True when no line holds a newline of its own: a pattern can then search the
         # block in place (see ``scan``).
         self.joined = "\n" not in text if len(codes) == 1 else True
+
+    def code(self, index: int) -> int:
+        """Line ``index``'s level code, worked out now if it was not yet."""
+        code = self.codes[index]
+        if code == _UNSET:
+            starts = self.starts
+            shown = self.text[starts[index]:starts[index + 1] - 1]
+            raws = self.raws
+            original = raws.get(index, shown) if raws is not None else shown
+            code = self.codes[index] = _line_code(shown, original)
+        return code
+
+    def settle(self, first: int, stop: int) -> bytearray:
+        """The level codes of lines ``first..stop-1``, every one worked out."""
+        codes = self.codes
+        if _UNSET in codes[first:stop]:
+            for index in range(first, stop):
+                if codes[index] == _UNSET:
+                    self.code(index)
+        return codes
 
 
 class LogLine:
@@ -112,7 +141,8 @@ class LogLine:
     ) -> None:
         raws = None if raw is None or raw == text else {0: raw}
         _set_block(self, _Block(seq, sys.intern(source), received, kind, text,
-                                array("Q", (0, len(text) + 1)), bytes((int(level),)), raws))
+                                array("Q", (0, len(text) + 1)), bytearray((int(level),)),
+                                raws))
         _set_index(self, 0)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -152,7 +182,7 @@ class LogLine:
 
     @property
     def level(self) -> Level:
-        return _LEVEL_OF[self._block.codes[self._index] & 0x7F]
+        return _LEVEL_OF[self._block.code(self._index) & 0x7F]
 
     @property
     def search_text(self) -> str:
@@ -171,7 +201,7 @@ class LogLine:
         block, index = self._block, self._index
         starts = block.starts
         shown = block.text[starts[index]:starts[index + 1] - 1]
-        if block.codes[index] & _JSON:
+        if block.code(index) & _JSON:
             obj = _json_object(self.original)
             if obj is not None:
                 return _json_display(obj)
@@ -184,7 +214,7 @@ class LogLine:
         raws = block.raws
         if raws is not None and index in raws:
             return raws[index]
-        if block.codes[index] & _JSON:
+        if block.code(index) & _JSON:
             return self.search_text
         return None
 
@@ -400,7 +430,7 @@ def _numeric_level(value: int) -> Level:
         return Level.FATAL
     if value < 10:
         return _syslog_level(value)
-    return Level(value // 10 * 10)
+    return _LEVEL_OF[value]
 
 
 def _syslog_level(value: int) -> Level:
@@ -673,63 +703,114 @@ def parse_run(
     seq: int,
     received: float,
     kind: LineKind = LineKind.TEXT,
+    plain: bytes | None = None,
+    suspects: Iterable[int] | None = None,
 ) -> LineRun:
     """Turn assembled lines into a ``LineRun`` numbered from ``seq``.
 
     ``display`` is the sanitised text of each ``raw`` line (the same list object when no
-    line needed sanitising, which is the common case and the fast path). Only the level
-    is worked out now; a JSON line's display text is built when it is drawn.
+    line needed sanitising, which is the common case and the fast path); ``plain``, if
+    given, the lines' bytes joined by newlines, all printable ASCII. Only the lines that
+    could be errors (``suspects``, worked out here with ``error_suspects`` if not given)
+    are levelled now; the others are levelled when first asked for, and are known
+    meanwhile to be below ERROR.
     """
     same = display is raw
     source = sys.intern(source)
+    whole = plain.decode("ascii") + "\n" if plain is not None else "\n".join(display) + "\n"
+    if suspects is None:
+        suspects = error_suspects(whole.encode("utf-8", "surrogatepass"))
+    codes = bytearray(b"\xff") * len(display)
+    for index in suspects:
+        codes[index] = _line_code(display[index], display[index] if same else raw[index])
     blocks: list[_Block] = []
     indexes = array("B")
+    base = 0
     for first in range(0, len(display), _BLOCK):
-        shown = display[first:first + _BLOCK]
-        originals = shown if same else raw[first:first + _BLOCK]
-        text = "\n".join(shown) + "\n"
+        stop = min(first + _BLOCK, len(display))
+        shown = display[first:stop]
         starts = array("Q", accumulate(map(add, map(len, shown), repeat(1)), initial=0))
         raws = None if same else {
-            index: original
-            for index, (original, line) in enumerate(zip(originals, shown, strict=True))
-            if original != line
+            index - first: raw[index] for index in range(first, stop)
+            if raw[index] != display[index]
         }
-        block = _Block(seq + first, source, received, kind, text, starts,
-                       _block_codes(shown, originals), raws or None)
-        blocks.extend(repeat(block, len(shown)))
-        indexes.extend(_INDEXES[:len(shown)])
+        block = _Block(seq + first, source, received, kind, whole[base:base + starts[-1]],
+                       starts, codes[first:stop], raws or None)
+        base += starts[-1]
+        blocks.extend(repeat(block, stop - first))
+        indexes.extend(_INDEXES[:stop - first])
     return LineRun(blocks, indexes)
 
 
-def _block_codes(shown: list[str], originals: list[str]) -> bytes:
-    """The level code of every line of a block: JSON lines by their fields (flagged
-    ``_JSON``), the others by ``text_level``.
+def _line_code(shown: str, original: str) -> int:
+    """A line's level code: a JSON line by its fields (flagged ``_JSON``), any other by
+    ``text_level`` of its display text."""
+    if shown[:1] == "{":
+        obj = _json_object(original)
+        if obj is not None:
+            return _JSON | _json_line_level(obj)
+    return text_level(shown)
 
-    Per line on purpose: regex passes over a whole block, mapped back to lines, measured
-    slower (each pass scans every character; a search of one line stops at its level).
+
+# Every way ``_line_code`` can come to ERROR or above leaves one of these in the line's
+# display text (lowercased): a level word of ERROR or above (or a part of one: "err" is in
+# "ERR", "error" and "stderr"), a 5xx after a space, "=", ":" or quote (a request, a
+# status field, a JSON status), a JSON level key with a number that is not a plain 10-49
+# (syslog 0-3 is an error, pino 50 and 60 too). What the pass cannot judge is suspect as
+# well: anything outside printable ASCII (sanitised or escaped characters, Unicode case
+# folding), JSON escapes that decode to other text, and JSON numbers with exponents (their
+# display form differs). tests/unit/test_logs_suspects.py checks this against _line_code.
+_SUSPECT = re2.compile(
+    rb"err|eror|sever|xception|raceback|fatal|crit|panic|emerg|alert"
+    rb'|[\t =:"]5\d\d\b'
+    rb"|[^\t\n\x20-\x7e]|\\[tu]|\de[-+]?\d"
+    rb'|(?:level|severity|lvl|loglevel|priority|levelname|name|label)"[ \t]*:[ \t]*"?[ \t]*'
+    rb"(?:[05-9]|[1-4](?:[^0-9]|[0-9][0-9.e])|[-+])"
+)._regexp
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def error_suspects(text: bytes) -> list[int]:
+    """Indexes of the lines of ``text`` (UTF-8, each line ended by a newline) that could
+    be ERROR or above: a superset of them, found in one DFA pass over the text.
+
+    RE2 releases the GIL while it scans, so a source's reader thread can run this
+    beside the event loop.
     """
-    codes = bytearray(len(shown))
-    level_of = text_level
-    for index, text in enumerate(shown):
-        if text[:1] == "{":
-            obj = _json_object(originals[index])
-            if obj is not None:
-                codes[index] = _JSON | _json_line_level(obj)
-                continue
-        codes[index] = level_of(text)
-    return bytes(codes)
+    data = text.lower()
+    match = _SUSPECT.Match
+    count = data.count
+    find = data.find
+    end = len(data)
+    out: list[int] = []
+    line = at = 0
+    while at < end:
+        found = match(_UNANCHORED, data, at, end)[0][0]
+        if found < 0:
+            break
+        line += count(b"\n", at, found)
+        out.append(line)
+        at = find(b"\n", found) + 1
+        line += 1
+        if at == 0:
+            break
+    return out
 
 
 def count_at_least(lines: Sequence[LogLine], minimum: Level) -> int:
-    """How many of ``lines`` have a level of at least ``minimum`` (errors per second)."""
+    """How many of ``lines`` have a level of at least ``minimum`` (errors per second).
+
+    Counting ERROR and above costs nothing: every line that is not levelled yet is known
+    to be below ERROR. Lower minimums level the lines first.
+    """
     if isinstance(lines, LineRun):
         table = _at_least_table(minimum)
-        return sum(block.codes[first:stop].translate(table).count(1)
+        if minimum >= Level.ERROR:
+            return sum(block.codes[first:stop].translate(table).count(1)
+                       for _position, block, first, stop in lines.segments())
+        return sum(block.settle(first, stop)[first:stop].translate(table).count(1)
                    for _position, block, first, stop in lines.segments())
-    level_of = _LEVEL_OF
-    return sum(
-        1 for line in lines if level_of[line._block.codes[line._index] & 0x7F] >= minimum
-    )
+    return sum(1 for line in lines if line.level >= minimum)
 
 
 _AT_LEAST: dict[Level, bytes] = {}
@@ -893,7 +974,7 @@ _COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white
 
 def strip_sgr(text: str) -> str:
     """``text`` without SGR (colour) sequences; every other escape is left for the sanitiser."""
-    return _SGR_RE.sub("", text) if "\x1b[" in text else text
+    return _SGR_RE.sub("", text) if "\x1b" in text else text
 
 
 def ansi_spans(raw: str) -> tuple[str, list[tuple[int, int, str]]]:
