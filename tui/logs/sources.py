@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tui.childenv import child_environment
 from tui.config import LogSource
-from tui.logs.parse import LineKind, strip_sgr
+from tui.logs.parse import LineKind, error_suspects, strip_sgr
 from tui.sanitize import decode, sanitize
 
 MAX_LINE = 64 * 1024
@@ -70,13 +70,19 @@ class SourceStatus:
 class Chunk:
     """Complete lines from one read: decoded ``raw`` lines and their sanitised ``display``.
 
-    ``display`` is the very same list as ``raw`` when no line needed sanitising.
+    ``display`` is the very same list as ``raw`` when no line needed sanitising. ``plain``
+    is the lines as read, joined by newlines, when every byte was printable ASCII (the
+    common case): the parser then takes the text from them without joining the lines.
+    ``suspects`` are the indexes of the lines that could be errors (``error_suspects``),
+    worked out where the chunk was read: in a file's reader thread, beside the UI.
     """
 
     raw: list[str]
     display: list[str]
     stderr: bool = False
     received: float = field(default_factory=time.time)
+    plain: bytes | None = None
+    suspects: list[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +170,7 @@ class LineAssembler:
             text = decode(_whole_chars(head.removesuffix(b"\r")))
             raw.append(text)
             display.append(sanitize(strip_sgr(text)) + f" … [truncated {human_size(total)}]")
+        plain: bytes | None = None
         if has_block:
             if block.endswith(b"\r"):
                 block = block[:-1]
@@ -172,15 +179,21 @@ class LineAssembler:
             parts = block.split(b"\n") if len(block) > self.max_line else None
             if parts is not None and max(map(len, parts)) > self.max_line:
                 lines_raw, lines_shown = self._long_lines(parts)
+            elif _is_plain(block):
+                lines_raw = lines_shown = decode(block).split("\n")
+                plain = None if raw else block
             else:
                 lines_raw, lines_shown = _decode_block(block)
             if not raw:
-                return Chunk(lines_raw, lines_shown, stderr)
-            raw.extend(lines_raw)
-            display.extend(lines_shown)
+                raw, display = lines_raw, lines_shown
+            else:
+                raw.extend(lines_raw)
+                display.extend(lines_shown)
         if not raw:
             return None
-        return Chunk(raw, display, stderr)
+        text = plain + b"\n" if plain is not None else (
+            "\n".join(display) + "\n").encode("utf-8", "surrogatepass")
+        return Chunk(raw, display, stderr, plain=plain, suspects=error_suspects(text))
 
     def _long_lines(self, lines: list[bytes]) -> tuple[list[str], list[str]]:
         raw: list[str] = []
@@ -199,8 +212,16 @@ class LineAssembler:
         return raw, display
 
 
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _is_plain(block: bytes) -> bool:
+    """True if ``block`` is printable ASCII and newlines only: nothing to sanitise."""
+    return not block.translate(None, _PLAIN)
+
+
 def _decode_block(block: bytes) -> tuple[list[str], list[str]]:
-    """Decode and sanitise many lines at once (the hot path: one pass over the block)."""
+    """Decode and sanitise many lines at once (one pass over the block)."""
     text = decode(block)
     raw = text.split("\n")
     shown = sanitize(strip_sgr(text), multiline=True)
@@ -330,7 +351,8 @@ class FileSource(Source):
     Polls every ``poll_interval`` while the file is busy; once it has been quiet for
     ``backoff_after`` seconds the wait doubles up to ``max_poll_interval``, so a quiet
     console is not woken five times a second, and data brings the fast pace back.
-    ``polls`` counts the polls made.
+    ``polls`` counts the polls made. Reads run in a thread; while the loop parses one
+    read, the next is already being read, decoded and scanned for errors.
     """
 
     kind = "file"
@@ -371,10 +393,17 @@ class FileSource(Source):
     async def _run(self) -> None:
         wait = self.poll_interval
         busy_at = time.monotonic()
+        ahead: asyncio.Future[tuple[list[Chunk | Marker], bool]] | None = None
         try:
             while True:
-                self.polls += 1
-                items, more = await asyncio.to_thread(self._step)
+                if ahead is None:
+                    self.polls += 1
+                    ahead = asyncio.ensure_future(asyncio.to_thread(self._step))
+                items, more = await ahead
+                ahead = None
+                if more:  # read and scan the next part while the loop parses this one
+                    self.polls += 1
+                    ahead = asyncio.ensure_future(asyncio.to_thread(self._step))
                 for item in items:
                     self._out(item)
                 if more or items:
@@ -385,6 +414,8 @@ class FileSource(Source):
                     if time.monotonic() - busy_at >= self.backoff_after:
                         wait = min(self.max_poll_interval, wait * 2)
         finally:
+            if ahead is not None:
+                ahead.cancel()
             await asyncio.to_thread(self._close_when_idle)
 
     def _close_when_idle(self) -> None:
@@ -595,7 +626,9 @@ class CommandSource(Source):
         self.runs = 0
         self.pgid: int | None = None
         self.replays_hidden = 0
-        self._recent: deque[int] = deque(maxlen=replay_memory)
+        self.replay_memory = replay_memory
+        self._recent: deque[list[str]] = deque()  # the last runs of lines, >= replay_memory
+        self._recent_count = 0
         self._previous: frozenset[int] = frozenset()
         self._replay_until = 0.0
         self._hidden_now = 0
@@ -651,8 +684,9 @@ class CommandSource(Source):
         """One run of the command, until it exits and its pipes are drained."""
         loop = asyncio.get_running_loop()
         assemblers = {1: LineAssembler(self.max_line), 2: LineAssembler(self.max_line)}
-        self._previous = frozenset(self._recent)
+        self._previous = self._recent_hashes()
         self._recent.clear()
+        self._recent_count = 0
         self._replay_until = time.monotonic() + self.replay_window if self._previous else 0.0
 
         def on_data(fd: int, data: bytes) -> None:
@@ -687,16 +721,29 @@ class CommandSource(Source):
         """Pass lines on, dropping those the restarted command replays from its backlog."""
         if chunk is None:
             return
-        hashes = list(map(hash, chunk.raw))
-        self._recent.extend(hashes)
+        self._remember(chunk.raw)
         if self._replay_until:
-            kept = self._drop_replayed(chunk, hashes)
+            kept = self._drop_replayed(chunk)
             if kept is None:
                 return
             chunk = kept
         self._out(chunk)
 
-    def _drop_replayed(self, chunk: Chunk, hashes: list[int]) -> Chunk | None:
+    def _remember(self, lines: list[str]) -> None:
+        """Keep the last ``replay_memory`` lines (whole runs of them) for the next restart."""
+        recent = self._recent
+        recent.append(lines)
+        self._recent_count += len(lines)
+        while len(recent) > 1 and self._recent_count - len(recent[0]) >= self.replay_memory:
+            self._recent_count -= len(recent.popleft())
+
+    def _recent_hashes(self) -> frozenset[int]:
+        """Hashes of the last ``replay_memory`` lines this run wrote (hashed only now, at a
+        restart, not as every line arrives)."""
+        lines = [line for run in self._recent for line in run][-self.replay_memory:]
+        return frozenset(map(hash, lines)) if self.replay_memory else frozenset()
+
+    def _drop_replayed(self, chunk: Chunk) -> Chunk | None:
         """While the replay window is open, hide lines already shown by the previous run.
 
         The window closes at the first new line after a hidden one, or after
@@ -707,7 +754,7 @@ class CommandSource(Source):
             return chunk
         previous = self._previous
         keep: list[int] = []
-        for index, value in enumerate(hashes):
+        for index, value in enumerate(map(hash, chunk.raw)):
             if self._replay_until:
                 if value in previous:
                     self._hidden_now += 1
@@ -715,7 +762,7 @@ class CommandSource(Source):
                 if self._hidden_now:
                     self._end_replay()
             keep.append(index)
-        if len(keep) == len(hashes):
+        if len(keep) == len(chunk.raw):
             return chunk
         if not keep:
             return None

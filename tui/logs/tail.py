@@ -179,7 +179,8 @@ class LogTail:
                 lines = parse_run(
                     item.raw, item.display, source=name, seq=self._next_seq,
                     received=item.received,
-                    kind=LineKind.STDERR if item.stderr else LineKind.TEXT,
+                    kind=LineKind.STDERR if item.stderr else LineKind.TEXT, plain=item.plain,
+                    suspects=item.suspects,
                 )
                 meter.add(len(lines), count_at_least(lines, Level.ERROR), time.monotonic())
             self._next_seq += len(lines)
