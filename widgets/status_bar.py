@@ -32,7 +32,7 @@ class StatusBar(Widget):
     environments: reactive[int] = reactive(1)
     incident: reactive[str] = reactive("")
     errors: reactive[tuple[str, ...]] = reactive(())
-    hints: reactive[str] = reactive("1-5 panes  ? keys  ^p commands  q quit")
+    hints: reactive[str] = reactive("1-6 screens  ? keys  ^p commands  q quit")
 
     def render(self) -> Text:
         style = self.get_component_rich_style
