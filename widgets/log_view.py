@@ -367,6 +367,12 @@ class LogView(ScrollView, can_focus=True):
         if self.follow:
             self.scroll_to(y=self._bottom(), animate=False, immediate=True)
 
+    def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
+        """A line wider than the view brings the horizontal scrollbar, which takes a row:
+        a following view scrolls one more so the last line stays in sight."""
+        if self.follow:
+            self.scroll_to(y=self._bottom(), animate=False, immediate=True)
+
     def on_click(self, event: events.Click) -> None:
         for row, (index, _strip) in enumerate(self._frame):
             if row == event.y:

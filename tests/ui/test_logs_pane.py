@@ -392,3 +392,26 @@ async def test_a_line_after_a_quiet_spell_shows_at_once(tmp_path: Path) -> None:
         tail.publish()
         await pilot.pause()
         assert shown(app)[-1] == "ERROR after the quiet spell"
+
+
+async def test_following_keeps_the_last_line_in_sight_when_a_wide_line_arrives(
+    tmp_path: Path,
+) -> None:
+    """A line wider than the view brings the horizontal scrollbar, one row less for the
+    lines: a following view must still show the newest line (it showed the one before,
+    the newest hidden under the scrollbar, while the title said "following")."""
+    app = make_log_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tail = FakeTail(pilot.app)
+        tail.add([f"INFO short {n}" for n in range(100)])
+        tail.publish()
+        await wait_for(lambda: "INFO short 99" in screen_text(app), message="first lines")
+        view = app.screen.query_one(LogView)
+        tail.add(["ERROR " + "x" * 300, *(f"INFO after {n}" for n in range(5))])
+        tail.publish()
+        await wait_for(lambda: view.show_horizontal_scrollbar
+                       and view.rows.lines[-1].text == "INFO after 4", message="wide line in")
+        await wait_for(lambda: round(view.scroll_y) == view._bottom(),
+                       message="scrolled to the newest line under the scrollbar")
+        await wait_for(lambda: "INFO after 4" in screen_text(app), message="newest line drawn")
+        assert view.follow
