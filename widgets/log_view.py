@@ -364,12 +364,20 @@ class LogView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._frame_key = None
-        if self.follow:
-            self.scroll_to(y=self._bottom(), animate=False, immediate=True)
+        self._keep_end()
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        """Textual ignores a scroll until the view's scrollbar is shown, which happens at
+        the layout after the rows first outgrow the view (a flood's first batch): a
+        following view scrolls to the end then."""
+        self._keep_end()
 
     def watch_show_horizontal_scrollbar(self, shown: bool) -> None:
         """A line wider than the view brings the horizontal scrollbar, which takes a row:
         a following view scrolls one more so the last line stays in sight."""
+        self._keep_end()
+
+    def _keep_end(self) -> None:
         if self.follow:
             self.scroll_to(y=self._bottom(), animate=False, immediate=True)
 

@@ -415,3 +415,25 @@ async def test_following_keeps_the_last_line_in_sight_when_a_wide_line_arrives(
                        message="scrolled to the newest line under the scrollbar")
         await wait_for(lambda: "INFO after 4" in screen_text(app), message="newest line drawn")
         assert view.follow
+
+
+async def test_following_shows_the_end_of_a_first_batch_that_outgrows_the_view(
+    tmp_path: Path,
+) -> None:
+    """Textual ignores a scroll while the view has no vertical scrollbar yet; when a
+    flood's first batch outgrew an empty view, it stayed at the top while saying
+    "following" (seen with `onduty logs -- CMD` on a 100k-line burst)."""
+    app = make_log_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        tail = FakeTail(pilot.app)
+        tail.publish()
+        view = app.screen.query_one(LogView)
+        await wait_for(lambda: view.display and view.size.height > 0, message="empty view")
+        await pilot.pause()
+        tail.add([f"INFO flood {n}" for n in range(5000)])
+        tail.publish()
+        await wait_for(lambda: len(view.rows) == 5000, message="batch in")
+        await wait_for(lambda: view.show_vertical_scrollbar, message="scrollbar shown")
+        await wait_for(lambda: "INFO flood 4999" in screen_text(app), message="the end drawn")
+        assert view.follow
+        assert round(view.scroll_y) == view._bottom()
