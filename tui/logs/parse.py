@@ -15,6 +15,7 @@ object per line), which keeps a million lines well inside 300 MB.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from array import array
@@ -339,10 +340,12 @@ _UPPER_RE = re.compile(
     r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|FATAL|CRIT(?:ICAL)?|PANIC|EMERG"
     r"|SEVERE)\b"
 )
+# ASCII case folding only: Unicode folding lets "ſ" match "s", and the word is then no key.
 _KV_LEVEL_RE = re.compile(
-    rf"(?:level|lvl|severity|loglevel)\s*[=:]\s*[\"']?({_WORD_ALT})\b", re.IGNORECASE
+    rf"(?:level|lvl|severity|loglevel)\s*[=:]\s*[\"']?({_WORD_ALT})\b",
+    re.IGNORECASE | re.ASCII,
 )
-_BRACKET_RE = re.compile(rf"\[({_WORD_ALT})\]", re.IGNORECASE)
+_BRACKET_RE = re.compile(rf"\[({_WORD_ALT})\]", re.IGNORECASE | re.ASCII)
 _EXCEPTION_RE = re.compile(
     r"\b([A-Z]\w*(?:Error|Exception)|Error|Warning|Fatal)(?=:)"
     r"|^((?i:error|warning|fatal))(?=:)"
@@ -384,7 +387,8 @@ def text_level(text: str) -> Level:
 
 
 def _word_level(head: str) -> Level:
-    if "evel" in head or "lvl" in head or "everity" in head:
+    if ("evel" in head or "lvl" in head or "everity" in head or "EVEL" in head
+            or "LVL" in head or "EVERITY" in head):
         match = _KV_LEVEL_RE.search(head)
         if match is not None:
             return _WORDS[match.group(1).lower()]
@@ -415,10 +419,10 @@ def _json_level(obj: dict[str, Any]) -> Level | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return _numeric_level(int(value))
+        return _numeric_level(int(value)) if math.isfinite(value) else None
     if isinstance(value, str):
         word = value.strip().lower()
-        if word.isdigit():
+        if word.isdecimal():
             return _syslog_level(int(word)) if len(word) == 1 else _numeric_level(int(word))
         return _WORDS.get(word)
     return None
@@ -455,7 +459,7 @@ def parse_time(value: Any) -> float | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if text.replace(".", "", 1).isdigit():
+        if text.replace(".", "", 1).isdecimal():
             return parse_time(float(text))
         try:
             stamp = datetime.fromisoformat(text.replace(",", ".").replace("Z", "+00:00"))
@@ -571,7 +575,7 @@ def _json_status(obj: dict[str, Any]) -> int | None:
                 value = _first(inner, _STATUS_KEYS)
                 if value is not None:
                     break
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
         return value
@@ -755,17 +759,18 @@ def _line_code(shown: str, original: str) -> int:
 # Every way ``_line_code`` can come to ERROR or above leaves one of these in the line's
 # display text (lowercased): a level word of ERROR or above (or a part of one: "err" is in
 # "ERR", "error" and "stderr"), a 5xx after a space, "=", ":" or quote (a request, a
-# status field, a JSON status), a JSON level key with a number that is not a plain 10-49
-# (syslog 0-3 is an error, pino 50 and 60 too). What the pass cannot judge is suspect as
-# well: anything outside printable ASCII (sanitised or escaped characters, Unicode case
-# folding), JSON escapes that decode to other text, and JSON numbers with exponents (their
-# display form differs). tests/unit/test_logs_suspects.py checks this against _line_code.
+# status field, a JSON status; zero-padded in a JSON string), a JSON level key with a
+# number that is not a plain 5-9 or 10-49 (syslog 0-3 is an error, pino 50 and 60 too).
+# What the pass cannot judge is suspect as well: anything outside printable ASCII
+# (sanitised or escaped characters, Unicode case folding), JSON escapes that decode to
+# other text, and JSON numbers whose display form may differ (exponents, more digits than
+# a float keeps). tests/unit/test_logs_suspects.py checks this against _line_code.
 _SUSPECT = re2.compile(
     rb"err|eror|sever|xception|raceback|fatal|crit|panic|emerg|alert"
-    rb'|[\t =:"]5\d\d\b'
-    rb"|[^\t\n\x20-\x7e]|\\[tu]|\de[-+]?\d"
+    rb'|[\t =:"]0*5\d\d\b'
+    rb'|[^\t\n\x20-\x7e]|\\[^"\\/]|\de[-+]?\d|\.\d{12}'
     rb'|(?:level|severity|lvl|loglevel|priority|levelname|name|label)"[ \t]*:[ \t]*"?[ \t]*'
-    rb"(?:[05-9]|[1-4](?:[^0-9]|[0-9][0-9.e])|[-+])"
+    rb"(?:0|[5-9][0-9]|[1-4](?:[^0-9]|[0-9][0-9.e])|[-+])"
 )._regexp
 _UNANCHORED = re2._Anchor.UNANCHORED
 
