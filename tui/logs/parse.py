@@ -520,11 +520,12 @@ def _json_object(raw: str) -> dict[str, Any] | None:
     """
     if raw.startswith("\ufeff"):
         return None
+    start = 0 if raw[:1] == "{" else _JSON_SPACE.match(raw).end()  # type: ignore[union-attr]
     try:
-        obj, end = _JSON_SCAN(raw, _JSON_SPACE.match(raw).end())  # type: ignore[union-attr]
+        obj, end = _JSON_SCAN(raw, start)
     except (StopIteration, ValueError):
         return None
-    if _JSON_SPACE.match(raw, end).end() != len(raw):  # type: ignore[union-attr]
+    if end != len(raw) and _JSON_SPACE.match(raw, end).end() != len(raw):  # type: ignore[union-attr]
         return None
     return obj if isinstance(obj, dict) else None
 
