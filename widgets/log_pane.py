@@ -203,7 +203,7 @@ class LogPane(Pane):
         if log_view.time_mode is TimeMode.UTC:
             parts.append("times UTC")
         elif log_view.time_mode is TimeMode.LOCAL:
-            parts.append(f"times local {local_zone_name()}")
+            parts.append(f"times local ({local_zone_name()})")
         self.title = " · ".join(parts)
         flags = [flag for flag, on_ in (("wrap", log_view.wrap), ("colour", log_view.colour))
                  if on_]
