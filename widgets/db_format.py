@@ -83,6 +83,8 @@ def activity_line(activity: ActivitySummary, *, compact: bool = False) -> Text:
     label = "conn" if compact else "connections"
     text.append(f"{activity.total}/{activity.max_connections} {label} ({pct:.0f}%)", style)
     for state, count in activity.states:
+        if state.startswith("idle in transaction") and activity.idle_in_transaction:
+            continue  # counted in the warning below, with the oldest one's age
         if not compact or state == "active":
             text.append(f"  {state} {count}")
     if activity.idle_in_transaction:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tui.db.activity import BackendInfo, summarize
+from widgets.db_format import activity_line
 
 BASE = BackendInfo(
     pid=1, user="app", application="api", database="main", client="10.0.0.1",
@@ -37,3 +38,18 @@ def test_states_long_runners_idle_transactions_and_blocking() -> None:
 def test_summary_collapses_query_whitespace() -> None:
     backend = replace(BASE, query="SELECT *\n  FROM t\n WHERE id = $1")
     assert backend.summary == "SELECT * FROM t WHERE id = $1"
+
+
+def test_activity_line_names_idle_transactions_once() -> None:
+    """The header listed "idle in transaction 2" and then "idle in tx 2 (oldest 1m30s)":
+    the warning, with the oldest one's age, is the one kept."""
+    sessions = (
+        BASE,
+        replace(BASE, pid=2, state="active"),
+        replace(BASE, pid=4, state="idle in transaction", xact_age_s=40.0),
+        replace(BASE, pid=5, state="idle in transaction (aborted)", xact_age_s=90.0),
+    )
+    text = activity_line(summarize(sessions, max_connections=20)).plain
+    assert "idle in transaction" not in text
+    assert "idle in tx 2 (oldest" in text
+    assert "active 1" in text and "idle 1" in text
