@@ -772,8 +772,8 @@ _SUSPECT = re2.compile(
     rb'|[^\t\n\x20-\x7e]|\\[^"\\/]|\de[-+]?\d|\.\d{12}'
     rb'|(?:level|severity|lvl|loglevel|priority|levelname|name|label)"[ \t]*:[ \t]*"?[ \t]*'
     rb"(?:0|[5-9][0-9]|[1-4](?:[^0-9]|[0-9][0-9.e])|[-+])"
-)._regexp
-_UNANCHORED = re2._Anchor.UNANCHORED
+)._regexp  # the C++ RE2 itself: its Match returns spans, no Python match objects
+_UNANCHORED = re2._Anchor.UNANCHORED  # (google-re2 is pinned exactly for these two)
 
 
 def error_suspects(text: bytes) -> list[int]:
