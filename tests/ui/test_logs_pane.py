@@ -402,10 +402,7 @@ async def test_following_keeps_the_last_line_in_sight_when_a_wide_line_arrives(
     the newest hidden under the scrollbar, while the title said "following")."""
     app = make_log_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        tail = FakeTail(pilot.app)
-        tail.add([f"INFO short {n}" for n in range(100)])
-        tail.publish()
-        await wait_for(lambda: "INFO short 99" in screen_text(app), message="first lines")
+        tail = await started(tmp_path, pilot, [f"INFO short {n}" for n in range(100)])
         view = app.screen.query_one(LogView)
         tail.add(["ERROR " + "x" * 300, *(f"INFO after {n}" for n in range(5))])
         tail.publish()
