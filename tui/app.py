@@ -143,13 +143,15 @@ class OnDutyApp(App[int]):
         Binding("4", "go('database')", "Database", id="go.database"),
         Binding("5", "go('incident')", "Incident", id="go.incident"),
         Binding("6", "go('runbooks')", "Runbooks", id="go.runbooks"),
-        Binding("exclamation_mark", "open_incident", "Incident", id="incident.open"),
+        Binding("exclamation_mark", "open_incident", "Open incident", id="incident.open"),
         Binding("e", "switch_environment", "Environment", id="environment.switch"),
         Binding("question_mark", "show_keys", "Keys", id="help.keys"),
         Binding("full_stop", "note", "Note", id="incident.note"),
         Binding("ctrl+k", "secrets", "Secrets", id="secrets.manage"),
         Binding("q", "request_quit", "Quit", id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+        # Textual's own ctrl+q quits at once; here it asks first too, like q and ctrl+c.
+        Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit_ctrl_q"),
     ]
 
     def __init__(

@@ -207,6 +207,10 @@ async def test_quit_asks_first_while_an_incident_is_open(tmp_path: Path) -> None
         assert type(app.screen).__name__ == "QuitDialog"
         await pilot.press("escape")
         assert app.is_running
+        await pilot.press("ctrl+q")  # Textual's own ctrl+q would quit without asking
+        assert type(app.screen).__name__ == "QuitDialog"
+        await pilot.press("escape")
+        assert app.is_running
         await pilot.press("q")
         await pilot.press("y")
         await wait_for(lambda: not app.is_running, message="the app to exit")
