@@ -19,7 +19,8 @@ from tui.sanitize import safe_text
 
 
 def bindings_table(title: str, bindings: list[tuple[str, ActiveBinding]]) -> Table:
-    """A table of keys, what they do and their remap id; one row per action."""
+    """A table of keys, what they do and their remap id; one row per action, in the order
+    the keymap declares them (1-6 first), the id of the key shown in the footer."""
     table = Table(box=None, expand=True, pad_edge=False, show_edge=False,
                   title=Text(title, style="bold"), title_justify="left")
     table.add_column(Text("key"), style="bold", no_wrap=True)
@@ -34,8 +35,9 @@ def bindings_table(title: str, bindings: list[tuple[str, ActiveBinding]]) -> Tab
             continue
         action = (binding.action, label)
         keys_by_action.setdefault(action, []).append(key)
-        first.setdefault(action, active)
-    for action, active in sorted(first.items(), key=lambda item: item[0][1].lower()):
+        if action not in first or (binding.show and not first[action].binding.show):
+            first[action] = active
+    for action, active in first.items():
         app = active.node.app
         keys = ", ".join(app.get_key_display(Binding(k, "")) for k in keys_by_action[action])
         table.add_row(safe_text(keys), safe_text(action[1]), safe_text(active.binding.id or ""))
