@@ -100,11 +100,13 @@ def fit_columns(width: int, name_width: int, *, compact: bool) -> dict[str, int]
     return {key: widths[key] for key in _ORDER if key in widths}
 
 
-def fit_name(env: str, endpoint: str, width: int) -> str:
+def fit_name(env: str, endpoint: str, width: int, *, short_env: bool = False) -> str:
     """``production /api/health/ready`` in ``width`` cells: the environment is cut to
-    four letters first, then the start of the path, since its end tells endpoints apart."""
+    four letters first (always, with ``short_env``, so that every row of a table that
+    needs it reads the same), then the start of the path, since its end tells endpoints
+    apart."""
     name = f"{env} {endpoint}"
-    if len(name) <= width:
+    if len(name) <= width and not short_env:
         return name
     name = f"{env[:4]} {endpoint}"
     if len(name) <= width:
@@ -160,6 +162,7 @@ class HealthPane(Pane):
         self._states: dict[str, EndpointState] = {}
         self._order: dict[str, int] = {}
         self._widths: dict[str, int] = {}
+        self._short_env = False
         self._laid_out_for: tuple[int, int] = (-1, -1)
         self._changes_shown = Text()
         self._changes_lines = 0
@@ -218,6 +221,7 @@ class HealthPane(Pane):
     def _lay_out(self, table: HealthTable, width: int) -> None:
         names = max(len(f"{s.env} {s.endpoint}") for s in self._states.values())
         self._widths = fit_columns(width, names, compact=self.compact)
+        self._short_env = names > self._widths["endpoint"]
         self._laid_out_for = (width, len(self._states))
         labels = {c.key: c.label for c in (_VERDICT_COMPACT if self.compact else _VERDICT,
                                            _NAME, _REASON, *_OPTIONAL)}
@@ -245,7 +249,7 @@ class HealthPane(Pane):
         cells = {
             "verdict": Text(label, style=style),
             "endpoint": Text(fit_name(sanitize(state.env), sanitize(state.endpoint),
-                                      widths["endpoint"])),
+                                      widths["endpoint"], short_env=self._short_env)),
             "reason": _cut(Text(sanitize(reason),
                                 style=style if state.verdict is not Verdict.HEALTHY else "dim"),
                            widths.get("reason", widths["endpoint"])),

@@ -104,6 +104,22 @@ def test_columns_fit_the_width_and_keep_name_and_reason() -> None:
     assert fit_name("production", "/api/health/ready", 40) == "production /api/health/ready"
     assert fit_name("production", "/api/health/ready", 22) == "prod /api/health/ready"
     assert fit_name("production", "/api/health/detailed", 18) == "prod …lth/detailed"
+    assert fit_name("production", "/health", 40, short_env=True) == "prod /health"
+
+
+async def test_rows_shorten_the_environment_alike(tmp_path: Path) -> None:
+    """At 80x24 one long path made its row read "prod ..." among "production ..." rows."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.health_changed.publish((
+            state("production", "/health", Verdict.HEALTHY, "200 OK"),
+            state("production", "/api/health/detailed/db1", Verdict.HEALTHY,
+                  "200 OK"),
+        ))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "prod /health" in text and "prod /api/health/detailed/db1" in text
+        assert "production /health" not in text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
