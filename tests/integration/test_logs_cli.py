@@ -97,5 +97,7 @@ async def test_real_command_that_exits_is_shown_ended(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)):
         pane = app.screen.query_one(LogPane)
         await wait_for(lambda: "ended (exit 0)" in pane.title, message="ended")
+        # The title is set with the batch; the rows are drawn at the next refresh.
+        await wait_for(lambda: "hello from child" in screen_text(app), message="lines drawn")
         text = screen_text(app)
         assert "hello from child" in text and "ERR" in text
