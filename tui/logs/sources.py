@@ -74,7 +74,7 @@ class Chunk:
     is the lines as read, joined by newlines, when every byte was printable ASCII (the
     common case): the parser then takes the text from them without joining the lines.
     ``suspects`` are the indexes of the lines that could be errors (``error_suspects``),
-    worked out where the chunk was read: in a file's reader thread, beside the UI.
+    worked out where the bytes are (for a file, in its reader thread).
     """
 
     raw: list[str]
@@ -351,8 +351,7 @@ class FileSource(Source):
     Polls every ``poll_interval`` while the file is busy; once it has been quiet for
     ``backoff_after`` seconds the wait doubles up to ``max_poll_interval``, so a quiet
     console is not woken five times a second, and data brings the fast pace back.
-    ``polls`` counts the polls made. Reads run in a thread; while the loop parses one
-    read, the next is already being read, decoded and scanned for errors.
+    ``polls`` counts the polls made. Reads (and making lines of them) run in a thread.
     """
 
     kind = "file"
@@ -393,17 +392,10 @@ class FileSource(Source):
     async def _run(self) -> None:
         wait = self.poll_interval
         busy_at = time.monotonic()
-        ahead: asyncio.Future[tuple[list[Chunk | Marker], bool]] | None = None
         try:
             while True:
-                if ahead is None:
-                    self.polls += 1
-                    ahead = asyncio.ensure_future(asyncio.to_thread(self._step))
-                items, more = await ahead
-                ahead = None
-                if more:  # read and scan the next part while the loop parses this one
-                    self.polls += 1
-                    ahead = asyncio.ensure_future(asyncio.to_thread(self._step))
+                self.polls += 1
+                items, more = await asyncio.to_thread(self._step)
                 for item in items:
                     self._out(item)
                 if more or items:
@@ -414,8 +406,6 @@ class FileSource(Source):
                     if time.monotonic() - busy_at >= self.backoff_after:
                         wait = min(self.max_poll_interval, wait * 2)
         finally:
-            if ahead is not None:
-                ahead.cancel()
             await asyncio.to_thread(self._close_when_idle)
 
     def _close_when_idle(self) -> None:
