@@ -48,6 +48,19 @@ async def started(tmp_path: Path, pilot, lines=LINES) -> FakeTail:  # type: igno
     return tail
 
 
+def count_applies(view: LogView) -> list[int]:
+    """Wrap ``view.show`` so that each batch the pane applies adds an entry."""
+    calls: list[int] = []
+    original = view.show
+
+    def counting(buffer):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        original(buffer)
+
+    view.show = counting  # type: ignore[method-assign]
+    return calls
+
+
 async def test_hostile_lines_render_literally_and_never_act(tmp_path: Path) -> None:
     app = make_log_app(tmp_path)
     hostile = ["[/] closing tag", "[@click=app.quit]click me[/]", "[bold]not bold",
@@ -355,15 +368,7 @@ async def test_flood_is_applied_a_few_times_a_second(tmp_path: Path) -> None:
     app = make_log_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         tail = await started(tmp_path, pilot)
-        view = app.screen.query_one(LogView)
-        calls: list[int] = []
-        original = view.show
-
-        def counting(buffer):  # type: ignore[no-untyped-def]
-            calls.append(1)
-            original(buffer)
-
-        view.show = counting  # type: ignore[method-assign]
+        calls = count_applies(app.screen.query_one(LogView))
         for i in range(40):
             tail.add([f"INFO flood {i}"])
             tail.publish()
@@ -377,15 +382,7 @@ async def test_a_line_after_a_quiet_spell_shows_at_once(tmp_path: Path) -> None:
     app = make_log_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         tail = await started(tmp_path, pilot)
-        view = app.screen.query_one(LogView)
-        applied: list[int] = []
-        original = view.show
-
-        def counting(buffer):  # type: ignore[no-untyped-def]
-            applied.append(1)
-            original(buffer)
-
-        view.show = counting  # type: ignore[method-assign]
+        applied = count_applies(app.screen.query_one(LogView))
         tail.publish()  # a heartbeat: nothing new
         await wait_for(lambda: applied, message="the heartbeat applied")
         tail.add(["ERROR after the quiet spell"])
