@@ -725,7 +725,7 @@ def parse_run(
     whole = plain.decode("ascii") + "\n" if plain is not None else "\n".join(display) + "\n"
     if suspects is None:
         suspects = error_suspects(whole.encode("utf-8", "surrogatepass"))
-    codes = bytearray(b"\xff") * len(display)
+    codes = bytearray((_UNSET,)) * len(display)
     for index in suspects:
         codes[index] = _line_code(display[index], display[index] if same else raw[index])
     blocks: list[_Block] = []
